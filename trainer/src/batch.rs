@@ -1,0 +1,80 @@
+//! Building one training step's batch on the CPU: the samples as they are
+//! (for L_obj) and, for each sample, a copy under a fresh random rotation g
+//! (for L_equi: f(φ(g)x) against ρ(g)y), all normalised, stacked so that one
+//! forward pass evaluates both halves.
+
+use remul_datasets::Split;
+use remul_group::random::GroupRng;
+use remul_group::{Group, IoLayout};
+
+use crate::normalize::Normalization;
+
+/// Rows of one step: first the plain half, then the rotated half.
+#[derive(Clone, Debug, Default)]
+pub struct StepBatch {
+    /// `rows × input_len` normalised inputs.
+    pub inputs: Vec<f32>,
+    /// `rows × output_len` normalised targets.
+    pub targets: Vec<f32>,
+    /// Rows of the plain half.
+    pub plain: usize,
+    /// Rows of the rotated half.
+    pub rotated: usize,
+}
+
+impl StepBatch {
+    /// All rows.
+    pub fn rows(&self) -> usize {
+        self.plain + self.rotated
+    }
+}
+
+/// Which halves a step needs.
+#[derive(Clone, Copy, Debug)]
+pub struct Halves {
+    /// The unrotated samples.
+    pub plain: bool,
+    /// A rotated copy of every sample.
+    pub rotated: bool,
+}
+
+/// Builds the batch of `indices` from `split`.
+pub fn prepare(
+    io: &IoLayout,
+    norm: &Normalization,
+    split: &Split,
+    indices: &[usize],
+    halves: Halves,
+    group: &Group,
+    rng: &mut GroupRng,
+) -> StepBatch {
+    let (n_in, n_out) = (io.input.len(), io.output.len());
+    let mut batch = StepBatch::default();
+    let push = |batch: &mut StepBatch, x: &[f32], y: &[f32]| {
+        let (at_x, at_y) = (batch.inputs.len(), batch.targets.len());
+        batch.inputs.resize(at_x + n_in, 0.0);
+        batch.targets.resize(at_y + n_out, 0.0);
+        let c = norm.normalize(&io.input, x, &mut batch.inputs[at_x..]);
+        norm.normalize_about(&io.output, y, c, &mut batch.targets[at_y..]);
+    };
+    if halves.plain {
+        for &i in indices {
+            push(&mut batch, split.input(i), split.target(i));
+        }
+        batch.plain = indices.len();
+    }
+    if halves.rotated {
+        let (mut x, mut y) = (vec![0.0; n_in], vec![0.0; n_out]);
+        for &i in indices {
+            let g = group.sample(rng);
+            x.copy_from_slice(split.input(i));
+            y.copy_from_slice(split.target(i));
+            // Lengths come from the same layout, so these cannot fail.
+            let _ = io.input.rotate(&g, &mut x);
+            let _ = io.output.rotate(&g, &mut y);
+            push(&mut batch, &x, &y);
+        }
+        batch.rotated = indices.len();
+    }
+    batch
+}

@@ -1,0 +1,358 @@
+//! The command line a user meets.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use remul_group::Group;
+
+use crate::config::TrainConfig;
+use crate::device::DeviceKind;
+use crate::error::{Result, TrainerError};
+use crate::model::{Activation, MlpConfig, NetConfig, TransformerConfig};
+use crate::objective::{GradNorm, LossKind, Penalty};
+use crate::task::{MotionName, NbodySizes, TaskName, TaskSpec};
+
+/// Train approximately rotation-equivariant dynamics models with REMUL.
+///
+/// Without a subcommand, trains: `trainer --task mocap --export model.bin`.
+#[derive(Debug, Parser)]
+#[command(name = "trainer", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// A subcommand; none means "train".
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Training options.
+    #[command(flatten)]
+    pub train: TrainArgs,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Train one model (the same as giving no subcommand).
+    Train(TrainArgs),
+    /// Print what a task's splits hold (downloading missing mocap files).
+    Data(DataArgs),
+    /// Train over several β (and seeds) and plot test MSE and E against β.
+    Sweep(SweepArgs),
+    /// Tabulate finished runs (mean ± spread over seeds).
+    Report(ReportArgs),
+}
+
+/// Options of `trainer report`.
+#[derive(Clone, Debug, Args)]
+pub struct ReportArgs {
+    /// Run folders, or folders holding run folders.
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Also list every run.
+    #[arg(long)]
+    pub runs: bool,
+}
+
+/// Which model to train.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ModelKind {
+    /// MLP over the flattened input.
+    Mlp,
+    /// Transformer over entities as tokens.
+    Transformer,
+}
+
+/// Which group L_equi draws from (and E, E' are measured over).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GroupKind {
+    /// All of SO(3) (Haar).
+    So3,
+    /// SO(2) about the task's vertical axis (mocap: y).
+    So2,
+    /// Rotations by an angle in [--angle-min, --angle-max] degrees about a random axis.
+    Range,
+}
+
+/// Where the data live.
+#[derive(Clone, Debug, Args)]
+pub struct DataDirArgs {
+    /// Data folder (mocap files under `<dir>/mocap/`). Default: $REMUL_DATA_DIR,
+    /// else the per-user cache folder.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Do not download missing mocap files; fail instead.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+/// The task and its data.
+#[derive(Clone, Debug, Args)]
+pub struct TaskArgs {
+    /// The benchmark.
+    #[arg(long, value_enum, default_value = "mocap")]
+    pub task: TaskName,
+    /// Mocap motion.
+    #[arg(long, value_enum, default_value = "run")]
+    pub motion: MotionName,
+    /// N-body training samples.
+    #[arg(long, default_value_t = NbodySizes::default().train)]
+    pub nbody_train: usize,
+    /// N-body validation, test and out-of-distribution samples (each).
+    #[arg(long, default_value_t = NbodySizes::default().eval)]
+    pub nbody_eval: usize,
+    /// N-body generator seed.
+    #[arg(long, default_value_t = NbodySizes::default().seed)]
+    pub nbody_seed: u64,
+    /// Data location.
+    #[command(flatten)]
+    pub data: DataDirArgs,
+}
+
+impl TaskArgs {
+    /// The task spec.
+    pub fn spec(&self) -> TaskSpec {
+        TaskSpec {
+            name: self.task,
+            motion: self.motion,
+            nbody: NbodySizes {
+                train: self.nbody_train,
+                eval: self.nbody_eval,
+                seed: self.nbody_seed,
+            },
+        }
+    }
+}
+
+/// Options of `trainer data`.
+#[derive(Clone, Debug, Args)]
+pub struct DataArgs {
+    /// The task.
+    #[command(flatten)]
+    pub task: TaskArgs,
+}
+
+/// Options of a training run. Unset values take the task's defaults (the
+/// paper's hyperparameters, appendix B).
+#[derive(Clone, Debug, Args)]
+pub struct TrainArgs {
+    /// The task.
+    #[command(flatten)]
+    pub task: TaskArgs,
+    /// The model.
+    #[arg(long, value_enum)]
+    pub model: Option<ModelKind>,
+    /// How α and β are set.
+    #[arg(long, value_enum, default_value = "constant")]
+    pub penalty: Penalty,
+    /// Weight of the objective loss L_obj.
+    #[arg(long, default_value_t = 1.0)]
+    pub alpha: f64,
+    /// Weight of the equivariance loss L_equi.
+    #[arg(long, default_value_t = 1.0)]
+    pub beta: f64,
+    /// The discrepancy ℓ.
+    #[arg(long, value_enum, default_value = "l2")]
+    pub loss: LossKind,
+    /// The group of L_equi (default: so3 for mocap, range 0–10° for n-body).
+    #[arg(long, value_enum)]
+    pub group: Option<GroupKind>,
+    /// Smallest rotation angle of `--group range`, degrees.
+    #[arg(long, default_value_t = 0.0)]
+    pub angle_min: f32,
+    /// Largest rotation angle of `--group range`, degrees.
+    #[arg(long, default_value_t = 10.0)]
+    pub angle_max: f32,
+    /// GradNorm's learning rate η.
+    #[arg(long, default_value_t = GradNorm::default().eta)]
+    pub gradnorm_eta: f64,
+    /// GradNorm's asymmetry γ.
+    #[arg(long, default_value_t = GradNorm::default().gamma)]
+    pub gradnorm_gamma: f64,
+    /// Rescale α + β to its starting sum after each GradNorm update.
+    #[arg(long)]
+    pub gradnorm_renormalize: bool,
+    /// Passes over the training split.
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Samples per step.
+    #[arg(long)]
+    pub batch_size: Option<usize>,
+    /// Adam's learning rate.
+    #[arg(long)]
+    pub lr: Option<f64>,
+    /// Adam's weight decay.
+    #[arg(long)]
+    pub weight_decay: Option<f64>,
+    /// Validate every this many epochs.
+    #[arg(long)]
+    pub validate_every: Option<usize>,
+    /// Seed of initialisation, batch order and rotations.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Do not centre positions on the input's centroid.
+    #[arg(long)]
+    pub no_center: bool,
+    /// Do not scale by the training split's global scales.
+    #[arg(long)]
+    pub no_scale: bool,
+    /// MLP: dense layers, the output layer included.
+    #[arg(long)]
+    pub layers: Option<usize>,
+    /// MLP: hidden width.
+    #[arg(long)]
+    pub hidden: Option<usize>,
+    /// MLP: activation.
+    #[arg(long, value_enum)]
+    pub activation: Option<Activation>,
+    /// Transformer: the paper's size (10 blocks, 384 channels, 8 heads).
+    #[arg(long)]
+    pub paper_size: bool,
+    /// Transformer: encoder blocks.
+    #[arg(long)]
+    pub blocks: Option<usize>,
+    /// Transformer: channels per token.
+    #[arg(long)]
+    pub d_model: Option<usize>,
+    /// Transformer: attention heads.
+    #[arg(long)]
+    pub heads: Option<usize>,
+    /// Transformer: feed-forward width.
+    #[arg(long)]
+    pub d_ff: Option<usize>,
+    /// Group samples M for E and E' on the test split.
+    #[arg(long, default_value_t = 100)]
+    pub eval_group_samples: usize,
+    /// Save a checkpoint every this many epochs (1: a killed run loses at
+    /// most one epoch).
+    #[arg(long, default_value_t = 1)]
+    pub checkpoint_every: usize,
+    /// Where to train.
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub device: DeviceKind,
+    /// The run folder (default: runs/<task>-<model>-<penalty>-b<β>-s<seed>).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Continue the run in --out from its last checkpoint.
+    #[arg(long)]
+    pub resume: bool,
+    /// Write the trained model as a blob for the runtime.
+    #[arg(long, value_name = "FILE")]
+    pub export: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Options of `trainer sweep`.
+#[derive(Clone, Debug, Args)]
+pub struct SweepArgs {
+    /// The β values, comma separated.
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub betas: Vec<f64>,
+    /// Seeds per β, comma separated.
+    #[arg(long, value_delimiter = ',', default_value = "1")]
+    pub seeds: Vec<u64>,
+    /// Everything else, as for training (`--out` is the sweep's folder).
+    #[command(flatten)]
+    pub train: TrainArgs,
+}
+
+impl TrainArgs {
+    /// The run configuration, with the task's defaults filled in.
+    pub fn config(&self) -> Result<TrainConfig> {
+        let task = self.task.spec();
+        let mocap = task.name == TaskName::Mocap;
+        let model = self.model.unwrap_or(if mocap {
+            ModelKind::Mlp
+        } else {
+            ModelKind::Transformer
+        });
+        let net = match model {
+            ModelKind::Mlp => {
+                let d = MlpConfig::default();
+                NetConfig::Mlp(MlpConfig {
+                    layers: self.layers.unwrap_or(d.layers),
+                    hidden: self.hidden.unwrap_or(d.hidden),
+                    activation: self.activation.unwrap_or(d.activation),
+                })
+            }
+            ModelKind::Transformer => {
+                let d = if self.paper_size {
+                    TransformerConfig::paper(mocap)
+                } else {
+                    TransformerConfig::cpu(mocap)
+                };
+                NetConfig::Transformer(TransformerConfig {
+                    blocks: self.blocks.unwrap_or(d.blocks),
+                    d_model: self.d_model.unwrap_or(d.d_model),
+                    heads: self.heads.unwrap_or(d.heads),
+                    d_ff: self.d_ff.unwrap_or(d.d_ff),
+                    ..d
+                })
+            }
+        };
+        let group_kind = self.group.unwrap_or(if mocap {
+            GroupKind::So3
+        } else {
+            GroupKind::Range
+        });
+        let group = match group_kind {
+            GroupKind::So3 => Group::So3,
+            GroupKind::So2 => Group::so2(task.vertical_axis())?,
+            GroupKind::Range => Group::angle_range_degrees(self.angle_min, self.angle_max)
+                .map_err(|_| {
+                    TrainerError::InvalidArgument(
+                        "--angle-min/--angle-max must satisfy 0 <= min <= max <= 180".into(),
+                    )
+                })?,
+        };
+        // Appendix B: mocap 2000 epochs, batch 12 (MLP lr 5e-4 as the GMN
+        // protocol, Transformer 3e-4); n-body batch 64, lr 3e-4, 50 000 steps
+        // on 100 samples (= 25 000 epochs).
+        let (epochs, batch, lr, validate_every) = match (mocap, model) {
+            (true, ModelKind::Mlp) => (2000, 12, 5e-4, 5),
+            (true, ModelKind::Transformer) => (2000, 12, 3e-4, 5),
+            (false, _) => (25_000, 64, 3e-4, 250),
+        };
+        Ok(TrainConfig {
+            task,
+            net,
+            penalty: self.penalty,
+            alpha: self.alpha,
+            beta: self.beta,
+            loss: self.loss,
+            group,
+            gradnorm: GradNorm {
+                eta: self.gradnorm_eta,
+                gamma: self.gradnorm_gamma,
+                renormalize: self.gradnorm_renormalize,
+                ..GradNorm::default()
+            },
+            lr: self.lr.unwrap_or(lr),
+            weight_decay: self.weight_decay.unwrap_or(if mocap { 1e-10 } else { 0.0 }),
+            batch_size: self.batch_size.unwrap_or(batch),
+            epochs: self.epochs.unwrap_or(epochs),
+            seed: self.seed,
+            validate_every: self.validate_every.unwrap_or(validate_every),
+            center: !self.no_center,
+            scale: !self.no_scale,
+            eval_group_samples: self.eval_group_samples,
+            checkpoint_every: self.checkpoint_every.max(1),
+            device: self.device,
+        })
+    }
+
+    /// The run folder.
+    pub fn out_dir(&self, config: &TrainConfig) -> PathBuf {
+        self.out.clone().unwrap_or_else(|| {
+            PathBuf::from("runs").join(
+                format!(
+                    "{}-{}-{:?}-b{}-s{}",
+                    config.task.label(),
+                    config.net.name(),
+                    config.penalty,
+                    config.beta,
+                    config.seed
+                )
+                .to_lowercase(),
+            )
+        })
+    }
+}

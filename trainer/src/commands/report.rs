@@ -1,0 +1,108 @@
+//! `trainer report DIR...`: the table of finished runs, grouped by task,
+//! model, penalty and β, with the mean and spread over seeds.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::cli::ReportArgs;
+use crate::error::{Result, TrainerError};
+use crate::train::RunMetrics;
+
+/// Finds every `metrics.json` under the given folders.
+fn find_metrics(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, RunMetrics)>> {
+    let mut found = Vec::new();
+    let mut stack: Vec<PathBuf> = dirs.to_vec();
+    while let Some(dir) = stack.pop() {
+        let file = dir.join("metrics.json");
+        if file.is_file() {
+            let text = std::fs::read(&file).map_err(|e| TrainerError::io(&file, e))?;
+            let metrics =
+                serde_json::from_slice(&text).map_err(|e| TrainerError::json(&file, e))?;
+            found.push((dir, metrics));
+            continue;
+        }
+        let entries = std::fs::read_dir(&dir).map_err(|e| TrainerError::io(&dir, e))?;
+        for entry in entries.flatten() {
+            if entry.path().is_dir() {
+                stack.push(entry.path());
+            }
+        }
+    }
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(found)
+}
+
+/// Mean and sample standard deviation.
+pub fn mean_std(values: &[f64]) -> (f64, f64) {
+    let n = values.len().max(1) as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+    (mean, var.sqrt())
+}
+
+/// Prints the table.
+pub fn report(args: &ReportArgs) -> Result<()> {
+    let runs = find_metrics(&args.dirs)?;
+    if runs.is_empty() {
+        return Err(TrainerError::InvalidArgument(format!(
+            "no metrics.json under {}",
+            args.dirs
+                .iter()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let mut groups: BTreeMap<(String, String, String, String), Vec<&RunMetrics>> = BTreeMap::new();
+    for (_, m) in &runs {
+        let beta = match m.penalty {
+            crate::objective::Penalty::Constant => format!("{}", m.beta),
+            crate::objective::Penalty::Gradnorm => "adaptive".into(),
+            _ => "-".into(),
+        };
+        groups
+            .entry((
+                m.task.clone(),
+                m.model.clone(),
+                format!("{:?}", m.penalty).to_lowercase(),
+                beta,
+            ))
+            .or_default()
+            .push(m);
+    }
+    println!(
+        "| task | model | penalty | β | seeds | test MSE ×10⁻² | val MSE ×10⁻² | E | E' | ms/step |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for ((task, model, penalty, beta), ms) in &groups {
+        let col =
+            |f: &dyn Fn(&RunMetrics) -> f64| mean_std(&ms.iter().map(|m| f(m)).collect::<Vec<_>>());
+        let (test, test_sd) = col(&|m| m.test_mse_x100);
+        let (val, val_sd) = col(&|m| m.val_mse * 100.0);
+        let (e, e_sd) = col(&|m| f64::from(m.equivariance.e));
+        let (ep, ep_sd) = col(&|m| f64::from(m.equivariance.e_prime));
+        let (step, _) = col(&|m| m.step_ms);
+        println!(
+            "| {task} | {model} | {penalty} | {beta} | {} | {test:.2} ± {test_sd:.2} | {val:.2} ± {val_sd:.2} | {e:.3} ± {e_sd:.3} | {ep:.3} ± {ep_sd:.3} | {step:.1} |",
+            ms.len()
+        );
+    }
+    if args.runs {
+        println!();
+        for (dir, m) in &runs {
+            println!(
+                "{}: test {:.2}, E {:.3}, E' {:.3}, best epoch {}",
+                display(dir),
+                m.test_mse_x100,
+                m.equivariance.e,
+                m.equivariance.e_prime,
+                m.best_epoch
+            );
+        }
+    }
+    Ok(())
+}
+
+fn display(p: &Path) -> String {
+    p.display().to_string()
+}

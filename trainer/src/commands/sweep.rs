@@ -1,0 +1,28 @@
+//! `trainer sweep --betas …`.
+
+use crate::cli::SweepArgs;
+use crate::error::Result;
+
+use super::load_task;
+
+/// Runs the β sweep and prints the per-β summary.
+pub fn sweep(args: &SweepArgs) -> Result<()> {
+    let data = load_task(&args.train.task)?;
+    let (dir, runs) = crate::sweep::run(args, &data)?;
+    println!(
+        "{:>8}  {:>16}  {:>20}  {:>20}",
+        "β", "test MSE ×10⁻²", "E", "E'"
+    );
+    for s in crate::sweep::summarize(&runs) {
+        let (mse, e, ep) = (s.test_mse_x100, s.e, s.e_prime);
+        println!(
+            "{:>8}  {:>8.2} ± {:<5.2}  {:>10.4} ± {:<7.4}  {:>10.4} ± {:<7.4}",
+            s.beta, mse.0, mse.1, e.0, e.1, ep.0, ep.1
+        );
+    }
+    eprintln!(
+        "wrote {}/sweep.csv, sweep_mse.png, sweep_e.png",
+        dir.display()
+    );
+    Ok(())
+}

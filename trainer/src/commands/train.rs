@@ -1,0 +1,75 @@
+//! `trainer [train] --task …`: one run, its metrics beside the paper's.
+
+use std::io::IsTerminal;
+
+use crate::cli::TrainArgs;
+use crate::device::dispatch;
+use crate::error::Result;
+use crate::train::{RunMetrics, TrainJob};
+
+use super::load_task;
+
+/// Trains one model and prints its metrics.
+pub fn train(args: &TrainArgs) -> Result<()> {
+    let config = args.config()?;
+    let data = load_task(&args.task)?;
+    let out = args.out_dir(&config);
+    eprintln!(
+        "training {} on {} ({} train / {} val / {} test samples), penalty {:?} α={} β={}, {} epochs, device {} → {}",
+        config.net.name(),
+        config.task.label(),
+        data.train.len(),
+        data.val.len(),
+        data.test.len(),
+        config.penalty,
+        config.alpha,
+        config.beta,
+        config.epochs,
+        config.device.describe(),
+        out.display()
+    );
+    let job = TrainJob {
+        config: config.clone(),
+        data,
+        out: out.clone(),
+        resume: args.resume,
+        progress: !args.quiet && std::io::stderr().is_terminal(),
+        after: None,
+    };
+    let metrics = dispatch(config.device, job)??;
+    print_metrics(&metrics);
+    eprintln!("wrote {}", out.join("metrics.json").display());
+    Ok(())
+}
+
+/// The run's figures as a short table.
+pub fn print_metrics(m: &RunMetrics) {
+    println!(
+        "task            {}  model {}  penalty {:?}  seed {}",
+        m.task, m.model, m.penalty, m.seed
+    );
+    println!("parameters      {}", m.parameters);
+    println!("best epoch      {} of {}", m.best_epoch, m.epochs);
+    println!(
+        "MSE ×10⁻²       train {:.2}  val {:.2}  test {:.2}",
+        m.train_mse * 100.0,
+        m.val_mse * 100.0,
+        m.test_mse_x100
+    );
+    if let Some(ood) = m.ood_mse {
+        println!("OOD MSE ×10⁻²   {:.2}", ood * 100.0);
+    }
+    let e = &m.equivariance;
+    println!(
+        "equivariance    E {:.4}  E' {:.4}  max {:.4}  rel {:.4}  (M = {})",
+        e.e, e.e_prime, e.max_abs, e.relative, e.group_samples
+    );
+    if let Some(e) = &m.equivariance_so3 {
+        println!("  under SO(3)   E {:.4}  E' {:.4}", e.e, e.e_prime);
+    }
+    println!("α, β at end     {:.4}, {:.4}", m.alpha, m.beta);
+    println!(
+        "time            {:.1} s, {:.2} ms/step, {}",
+        m.wall_time_s, m.step_ms, m.device
+    );
+}

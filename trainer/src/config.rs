@@ -1,0 +1,73 @@
+//! Everything that defines a training run. It is written next to the run's
+//! outputs, and a resumed run must match it.
+
+use remul_group::Group;
+use serde::{Deserialize, Serialize};
+
+use crate::device::DeviceKind;
+use crate::model::NetConfig;
+use crate::objective::{GradNorm, LossKind, Penalty};
+use crate::task::TaskSpec;
+
+/// One training run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    /// The task and its data.
+    pub task: TaskSpec,
+    /// The model.
+    pub net: NetConfig,
+    /// How α and β are set.
+    pub penalty: Penalty,
+    /// Starting weight of L_obj.
+    pub alpha: f64,
+    /// Starting weight of L_equi.
+    pub beta: f64,
+    /// The discrepancy ℓ.
+    pub loss: LossKind,
+    /// The group g is drawn from in L_equi, and E/E' are measured over.
+    pub group: Group,
+    /// GradNorm's settings (used with `penalty = gradnorm`).
+    pub gradnorm: GradNorm,
+    /// Adam's learning rate.
+    pub lr: f64,
+    /// Adam's (L2) weight decay.
+    pub weight_decay: f64,
+    /// Samples per step (before the rotated copies).
+    pub batch_size: usize,
+    /// Passes over the training split.
+    pub epochs: usize,
+    /// Seed of the model's initialisation, the batch order and the rotations.
+    pub seed: u64,
+    /// Validate every this many epochs (and after the last).
+    pub validate_every: usize,
+    /// Centre positions on the input's centroid.
+    pub center: bool,
+    /// Divide by global scales measured on the training split.
+    pub scale: bool,
+    /// Group samples M for E and E' on the test split.
+    pub eval_group_samples: usize,
+    /// Save a checkpoint every this many epochs (and after the last); 1
+    /// means a killed run loses at most one epoch.
+    #[serde(default = "one")]
+    pub checkpoint_every: usize,
+    /// Where it runs (not part of what must match on resume).
+    pub device: DeviceKind,
+}
+
+impl TrainConfig {
+    /// Whether a checkpoint made with `other` can continue under `self`:
+    /// everything but the device and the epoch count must agree.
+    pub fn resumable_from(&self, other: &Self) -> bool {
+        let strip = |c: &Self| Self {
+            device: DeviceKind::Cpu,
+            epochs: 0,
+            checkpoint_every: 1,
+            ..c.clone()
+        };
+        strip(self) == strip(other)
+    }
+}
+
+fn one() -> usize {
+    1
+}

@@ -1,0 +1,134 @@
+//! Accuracy and equivariance of a model on a split, in the data's own units.
+
+use burn::prelude::*;
+use burn::tensor::TensorData;
+use remul_datasets::Split;
+use remul_group::random::rng_from_seed;
+use remul_group::{EquivarianceReport, Group, IoLayout, metrics};
+
+use crate::model::Net;
+use crate::normalize::Normalization;
+
+/// Rows per forward pass when evaluating.
+const EVAL_CHUNK: usize = 512;
+
+/// A model with the normalisation it was trained with: `f(x)` in data units.
+pub struct Predictor<'a, B: Backend> {
+    /// The network.
+    pub net: &'a Net<B>,
+    /// Its input/output layout.
+    pub io: &'a IoLayout,
+    /// Its normalisation.
+    pub norm: &'a Normalization,
+    /// Where it runs.
+    pub device: &'a B::Device,
+}
+
+impl<B: Backend> Predictor<'_, B> {
+    /// `f` on `rows` inputs stacked in `inputs`; outputs stacked in data units.
+    pub fn predict_rows(&self, inputs: &[f32]) -> Vec<f32> {
+        let (n_in, n_out) = (self.io.input.len(), self.io.output.len());
+        let rows = inputs.len() / n_in;
+        let mut out = vec![0.0f32; rows * n_out];
+        let mut normalized = vec![0.0f32; inputs.len()];
+        let centroids: Vec<_> = inputs
+            .chunks_exact(n_in)
+            .zip(normalized.chunks_exact_mut(n_in))
+            .map(|(x, xn)| self.norm.normalize(&self.io.input, x, xn))
+            .collect();
+        for (chunk, start) in normalized
+            .chunks(EVAL_CHUNK * n_in)
+            .zip((0..).step_by(EVAL_CHUNK))
+        {
+            let n = chunk.len() / n_in;
+            let x =
+                Tensor::<B, 2>::from_data(TensorData::new(chunk.to_vec(), [n, n_in]), self.device);
+            let y = self.net.forward(x).into_data().convert::<f32>();
+            let y = y.as_slice::<f32>().unwrap_or_default();
+            for r in 0..n {
+                let row = start + r;
+                self.norm.denormalize(
+                    &self.io.output,
+                    &y[r * n_out..(r + 1) * n_out],
+                    centroids[row],
+                    &mut out[row * n_out..(row + 1) * n_out],
+                );
+            }
+        }
+        out
+    }
+
+    /// `f` on every input of a split.
+    pub fn predict_split(&self, split: &Split) -> Vec<f32> {
+        self.predict_rows(&split.inputs)
+    }
+
+    /// Mean squared error on a split (over samples × outputs), data units.
+    pub fn mse(&self, split: &Split) -> f64 {
+        mse(&self.predict_split(split), &split.targets)
+    }
+
+    /// E (eq. 12) and E' (eq. 13) over a split with `m` rotations from `group`.
+    ///
+    /// [`metrics::measure`] asks for f(x) and then f(φ(g_i)x) for the same
+    /// seeded g_1..g_M for every sample; this predictor computes those M + 1
+    /// outputs in one batched pass when a sample starts and serves them from
+    /// a cache (checked bit for bit), so the metric stays the shared crate's.
+    pub fn equivariance(
+        &self,
+        split: &Split,
+        group: &Group,
+        m: usize,
+        seed: u64,
+    ) -> Result<EquivarianceReport, remul_group::Error> {
+        let n_in = self.io.input.len();
+        let n_out = self.io.output.len();
+        let mut cache_in: Vec<f32> = Vec::new();
+        let mut cache_out: Vec<f32> = Vec::new();
+        let mut next = 0usize;
+        let predictor = |x: &[f32], y: &mut [f32]| {
+            let hit = cache_in.get(next * n_in..(next + 1) * n_in) == Some(x);
+            if !hit {
+                cache_in.clear();
+                cache_in.extend_from_slice(x);
+                let mut rng = rng_from_seed(seed);
+                let mut rotated = x.to_vec();
+                for _ in 0..m {
+                    let g = group.sample(&mut rng);
+                    rotated.copy_from_slice(x);
+                    // The layout is the one measure() checks x against.
+                    let _ = self.io.input.rotate(&g, &mut rotated);
+                    cache_in.extend_from_slice(&rotated);
+                }
+                cache_out = self.predict_rows(&cache_in);
+                next = 0;
+            }
+            y.copy_from_slice(&cache_out[next * n_out..(next + 1) * n_out]);
+            next += 1;
+        };
+        let mut scratch = vec![0.0; metrics::scratch_len(self.io)];
+        metrics::measure(
+            predictor,
+            split.inputs_iter(),
+            self.io,
+            group,
+            m,
+            seed,
+            &mut scratch,
+        )
+    }
+}
+
+/// Mean squared error of two equally long slices.
+pub fn mse(prediction: &[f32], target: &[f32]) -> f64 {
+    let n = prediction.len().min(target.len()).max(1);
+    prediction
+        .iter()
+        .zip(target)
+        .map(|(&p, &t)| {
+            let d = f64::from(p) - f64::from(t);
+            d * d
+        })
+        .sum::<f64>()
+        / n as f64
+}

@@ -1,0 +1,136 @@
+//! The two unconstrained dynamics models REMUL trains: an MLP over the flat
+//! input and a Transformer over entities as tokens.
+//!
+//! Both see normalized inputs and produce normalized outputs (see
+//! [`crate::normalize`]); both end in one dense "head", whose weights are the
+//! `W` of GradNorm (paper, Algorithm 1).
+
+mod mlp;
+mod transformer;
+
+pub use mlp::{Mlp, MlpConfig};
+pub use transformer::{Transformer, TransformerConfig};
+
+use burn::module::Module;
+use burn::nn::Linear;
+use burn::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The activation between an MLP's layers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Activation {
+    /// x·sigmoid(x), as the reference MLP.
+    Silu,
+    /// max(0, x).
+    Relu,
+    /// The exact (erf) GELU.
+    Gelu,
+}
+
+impl Activation {
+    /// Applies the activation.
+    pub fn forward<B: Backend, const D: usize>(self, x: Tensor<B, D>) -> Tensor<B, D> {
+        use burn::tensor::activation;
+        match self {
+            Self::Silu => activation::silu(x),
+            Self::Relu => activation::relu(x),
+            Self::Gelu => activation::gelu(x),
+        }
+    }
+}
+
+/// Which model, with its sizes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum NetConfig {
+    /// See [`MlpConfig`].
+    Mlp(MlpConfig),
+    /// See [`TransformerConfig`].
+    Transformer(TransformerConfig),
+}
+
+impl NetConfig {
+    /// Builds a freshly initialised model for `entities` entities with
+    /// `input_len`/`output_len` numbers in and out.
+    pub fn init<B: Backend>(&self, shape: NetShape, device: &B::Device) -> Net<B> {
+        match self {
+            Self::Mlp(c) => Net::Mlp(c.init(shape, device)),
+            Self::Transformer(c) => Net::Transformer(c.init(shape, device)),
+        }
+    }
+
+    /// Short name for logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Mlp(_) => "mlp",
+            Self::Transformer(_) => "transformer",
+        }
+    }
+}
+
+/// The sizes a model is built for, from the task's layout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NetShape {
+    /// Number of entities (tokens of the Transformer).
+    pub entities: usize,
+    /// Flat input length.
+    pub input_len: usize,
+    /// Flat output length.
+    pub output_len: usize,
+}
+
+impl NetShape {
+    /// The shape of a task's layout.
+    pub fn of(io: &remul_group::IoLayout) -> Self {
+        Self {
+            entities: io.input.entities(),
+            input_len: io.input.len(),
+            output_len: io.output.len(),
+        }
+    }
+}
+
+/// A model of either kind.
+// Boxing a variant would hide it from burn's Module derive; there are only
+// ever a handful of these values.
+#[allow(clippy::large_enum_variant)]
+#[derive(Module, Debug)]
+pub enum Net<B: Backend> {
+    /// An MLP.
+    Mlp(Mlp<B>),
+    /// A Transformer.
+    Transformer(Transformer<B>),
+}
+
+impl<B: Backend> Net<B> {
+    /// The features before the head: `[batch, tokens, width]` (the MLP has
+    /// one token).
+    pub fn features(&self, x: Tensor<B, 2>) -> Tensor<B, 3> {
+        match self {
+            Self::Mlp(m) => m.features(x),
+            Self::Transformer(t) => t.features(x),
+        }
+    }
+
+    /// The last dense layer, whose weights GradNorm balances.
+    pub fn head(&self) -> &Linear<B> {
+        match self {
+            Self::Mlp(m) => &m.head,
+            Self::Transformer(t) => &t.head,
+        }
+    }
+
+    /// The head applied to features, flattened to `[batch, output_len]`.
+    pub fn project(&self, features: Tensor<B, 3>) -> Tensor<B, 2> {
+        let [batch, tokens, _] = features.dims();
+        let y = self.head().forward(features);
+        let width = y.dims()[2];
+        y.reshape([batch, tokens * width])
+    }
+
+    /// The whole model: `[batch, input_len]` to `[batch, output_len]`.
+    pub fn forward(&self, x: Tensor<B, 2>) -> Tensor<B, 2> {
+        self.project(self.features(x))
+    }
+}

@@ -1,0 +1,178 @@
+//! PNG plots of a β sweep (the paper's Figures 2 and 3): test MSE against β
+//! and the equivariance error E against β, mean ± spread over seeds.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use plotters::prelude::*;
+
+use crate::error::{Result, TrainerError};
+
+/// Where a sans-serif TrueType font is looked for (`$REMUL_FONT` first).
+const FONT_PATHS: &[&str] = &[
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/TTF/DejaVuSans.ttf",
+    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+    "/Library/Fonts/Arial.ttf",
+    "C:\\Windows\\Fonts\\arial.ttf",
+];
+
+/// Loads and registers a font once; plotters draws text only with one.
+fn ensure_font() -> std::result::Result<(), String> {
+    static FONT: OnceLock<std::result::Result<(), String>> = OnceLock::new();
+    FONT.get_or_init(|| {
+        let from_env = std::env::var("REMUL_FONT").ok();
+        let candidates = from_env
+            .iter()
+            .map(String::as_str)
+            .chain(FONT_PATHS.iter().copied());
+        for path in candidates {
+            if let Ok(bytes) = std::fs::read(path) {
+                // plotters keeps fonts for the life of the process.
+                let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+                if plotters::style::register_font("sans-serif", FontStyle::Normal, bytes).is_ok() {
+                    return Ok(());
+                }
+            }
+        }
+        Err(
+            "no TrueType font found: install fonts-dejavu-core or set REMUL_FONT to a .ttf file"
+                .into(),
+        )
+    })
+    .clone()
+}
+
+/// One point of a sweep plot: β, and the mean and spread of a metric.
+#[derive(Clone, Copy, Debug)]
+pub struct SweepPoint {
+    /// The penalty weight.
+    pub beta: f64,
+    /// Mean over seeds.
+    pub mean: f64,
+    /// Standard deviation over seeds (0 for one seed).
+    pub spread: f64,
+}
+
+/// Draws `points` (β on a categorical axis, since β = 0 has no logarithm)
+/// into a PNG at `path`, optionally on a log y axis.
+pub fn sweep_plot(
+    path: &Path,
+    title: &str,
+    y_label: &str,
+    points: &[SweepPoint],
+    log_y: bool,
+) -> Result<()> {
+    let err = |reason: String| TrainerError::Plot {
+        path: path.to_path_buf(),
+        reason,
+    };
+    ensure_font().map_err(err)?;
+    draw(path, title, y_label, points, log_y).map_err(|e| err(e.to_string()))
+}
+
+fn draw(
+    path: &Path,
+    title: &str,
+    y_label: &str,
+    points: &[SweepPoint],
+    log_y: bool,
+) -> std::result::Result<(), Box<dyn std::error::Error>> {
+    let root = BitMapBackend::new(path, (720, 480)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let lo = points
+        .iter()
+        .map(|p| p.mean - p.spread)
+        .fold(f64::INFINITY, f64::min);
+    let hi = points
+        .iter()
+        .map(|p| p.mean + p.spread)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let n = points.len();
+    let labels: Vec<String> = points.iter().map(|p| format!("{}", p.beta)).collect();
+    let mut builder = ChartBuilder::on(&root);
+    builder
+        .caption(title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(70);
+    let x_range = -0.5f64..(n as f64 - 0.5);
+    let positive_lo = points
+        .iter()
+        .map(|p| (p.mean - p.spread).max(p.mean * 0.5))
+        .fold(f64::INFINITY, f64::min);
+    if log_y {
+        let (lo, hi) = (positive_lo.max(1e-12) * 0.8, hi.max(1e-12) * 1.25);
+        let mut chart = builder.build_cartesian_2d(x_range, (lo..hi).log_scale())?;
+        configure(&mut chart, &labels, y_label)?;
+        series(&mut chart, points)?;
+    } else {
+        let pad = ((hi - lo) * 0.1).max(1e-9);
+        let mut chart = builder.build_cartesian_2d(x_range, (lo - pad)..(hi + pad))?;
+        configure(&mut chart, &labels, y_label)?;
+        series(&mut chart, points)?;
+    }
+    root.present()?;
+    Ok(())
+}
+
+fn configure<
+    DB: DrawingBackend,
+    Y: plotters::coord::ranged1d::Ranged<ValueType = f64>
+        + plotters::coord::ranged1d::ValueFormatter<f64>,
+>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, Y>>,
+    labels: &[String],
+    y_label: &str,
+) -> std::result::Result<(), Box<dyn std::error::Error>>
+where
+    DB::ErrorType: 'static,
+{
+    let labels = labels.to_vec();
+    chart
+        .configure_mesh()
+        .x_labels(labels.len())
+        .x_label_formatter(&move |x: &f64| {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && i >= 0.0 {
+                labels.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .x_desc("β")
+        .y_desc(y_label)
+        .draw()?;
+    Ok(())
+}
+
+fn series<DB: DrawingBackend, Y: plotters::coord::ranged1d::Ranged<ValueType = f64>>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, Y>>,
+    points: &[SweepPoint],
+) -> std::result::Result<(), Box<dyn std::error::Error>>
+where
+    DB::ErrorType: 'static,
+{
+    let xy: Vec<(f64, f64)> = points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (i as f64, p.mean))
+        .collect();
+    chart.draw_series(LineSeries::new(xy.clone(), BLUE.stroke_width(2)))?;
+    chart.draw_series(
+        xy.iter()
+            .map(|&(x, y)| Circle::new((x, y), 4, BLUE.filled())),
+    )?;
+    for (i, p) in points.iter().enumerate() {
+        if p.spread > 0.0 {
+            let x = i as f64;
+            let bottom = (p.mean - p.spread).max(p.mean * 0.5);
+            chart.draw_series(LineSeries::new(
+                vec![(x, bottom), (x, p.mean + p.spread)],
+                BLUE,
+            ))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,161 @@
+//! `trainer sweep`: one run per (β, seed), a CSV of their metrics, and the
+//! two plots of the paper's central claim — E falls as β rises.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use remul_datasets::TaskData;
+
+use crate::cli::SweepArgs;
+use crate::commands::mean_std;
+use crate::device::dispatch;
+use crate::error::{Result, TrainerError};
+use crate::objective::Penalty;
+use crate::plot::{SweepPoint, sweep_plot};
+use crate::train::{RunMetrics, TrainJob};
+
+/// One finished run of a sweep.
+#[derive(Clone, Debug)]
+pub struct SweepRun {
+    /// Its β.
+    pub beta: f64,
+    /// Its metrics.
+    pub metrics: RunMetrics,
+}
+
+/// Runs the sweep, writes `sweep.csv`, `sweep_mse.png` and `sweep_e.png`
+/// into the sweep folder, and returns the runs.
+pub fn run(args: &SweepArgs, data: &TaskData) -> Result<(PathBuf, Vec<SweepRun>)> {
+    if matches!(args.train.penalty, Penalty::Augment | Penalty::None) {
+        return Err(TrainerError::InvalidArgument(
+            "a β sweep needs --penalty constant or gradnorm".into(),
+        ));
+    }
+    if args.betas.iter().any(|b| !(*b >= 0.0 && b.is_finite())) {
+        return Err(TrainerError::InvalidArgument(
+            "--betas must be non-negative numbers".into(),
+        ));
+    }
+    let base = args.train.config()?;
+    let dir = args.train.out.clone().unwrap_or_else(|| {
+        PathBuf::from("runs").join(format!("sweep-{}-{}", base.task.label(), base.net.name()))
+    });
+    let mut runs = Vec::new();
+    for &beta in &args.betas {
+        for &seed in &args.seeds {
+            let mut config = base.clone();
+            config.beta = beta;
+            config.seed = seed;
+            if beta == 0.0 && config.penalty == Penalty::Gradnorm {
+                config.penalty = Penalty::None;
+            }
+            eprintln!("sweep: β = {beta}, seed {seed}");
+            let job = TrainJob {
+                config: config.clone(),
+                data: data.clone(),
+                out: dir.join(format!("b{beta}-s{seed}")),
+                resume: args.train.resume
+                    && dir
+                        .join(format!("b{beta}-s{seed}"))
+                        .join("checkpoint")
+                        .exists(),
+                progress: !args.train.quiet,
+                after: None,
+            };
+            let metrics = dispatch(config.device, job)??;
+            runs.push(SweepRun { beta, metrics });
+        }
+    }
+    write_outputs(&dir, &runs)?;
+    Ok((dir, runs))
+}
+
+/// One β of a sweep: each metric as (mean, spread) over seeds.
+#[derive(Clone, Copy, Debug)]
+pub struct BetaSummary {
+    /// The penalty weight.
+    pub beta: f64,
+    /// Test MSE ×10².
+    pub test_mse_x100: (f64, f64),
+    /// E (eq. 12).
+    pub e: (f64, f64),
+    /// E' (eq. 13).
+    pub e_prime: (f64, f64),
+}
+
+/// The per-β summary.
+pub fn summarize(runs: &[SweepRun]) -> Vec<BetaSummary> {
+    let mut betas: Vec<f64> = runs.iter().map(|r| r.beta).collect();
+    betas.sort_by(f64::total_cmp);
+    betas.dedup();
+    betas
+        .into_iter()
+        .map(|beta| {
+            let of = |f: fn(&RunMetrics) -> f64| -> Vec<f64> {
+                runs.iter()
+                    .filter(|r| r.beta == beta)
+                    .map(|r| f(&r.metrics))
+                    .collect()
+            };
+            BetaSummary {
+                beta,
+                test_mse_x100: mean_std(&of(|m| m.test_mse_x100)),
+                e: mean_std(&of(|m| f64::from(m.equivariance.e))),
+                e_prime: mean_std(&of(|m| f64::from(m.equivariance.e_prime))),
+            }
+        })
+        .collect()
+}
+
+fn write_outputs(dir: &Path, runs: &[SweepRun]) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| TrainerError::io(dir, e))?;
+    let mut csv = String::from(
+        "beta,seed,test_mse_x100,val_mse_x100,ood_mse_x100,e,e_prime,alpha_end,beta_end\n",
+    );
+    for r in runs {
+        let m = &r.metrics;
+        let ood = m
+            .ood_mse
+            .map_or(String::new(), |v| format!("{:.6}", v * 100.0));
+        let _ = writeln!(
+            csv,
+            "{},{},{:.6},{:.6},{},{:.6e},{:.6e},{:.6},{:.6}",
+            r.beta,
+            m.seed,
+            m.test_mse_x100,
+            m.val_mse * 100.0,
+            ood,
+            m.equivariance.e,
+            m.equivariance.e_prime,
+            m.alpha,
+            m.beta
+        );
+    }
+    let path = dir.join("sweep.csv");
+    std::fs::write(&path, csv).map_err(|e| TrainerError::io(&path, e))?;
+    let summary = summarize(runs);
+    let point = |beta: f64, (mean, spread): (f64, f64)| SweepPoint { beta, mean, spread };
+    let mse: Vec<_> = summary
+        .iter()
+        .map(|s| point(s.beta, s.test_mse_x100))
+        .collect();
+    let e: Vec<_> = summary.iter().map(|s| point(s.beta, s.e)).collect();
+    let task = runs.first().map_or(String::new(), |r| {
+        format!("{} {}", r.metrics.task, r.metrics.model)
+    });
+    sweep_plot(
+        &dir.join("sweep_mse.png"),
+        &format!("{task}: test MSE vs β"),
+        "test MSE ×10⁻²",
+        &mse,
+        false,
+    )?;
+    sweep_plot(
+        &dir.join("sweep_e.png"),
+        &format!("{task}: equivariance error E vs β"),
+        "E (eq. 12)",
+        &e,
+        true,
+    )?;
+    Ok(())
+}

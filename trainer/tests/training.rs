@@ -1,0 +1,335 @@
+//! Tiny end-to-end runs: the loss falls, the same seed gives the same
+//! numbers, a resumed run equals an uninterrupted one, GradNorm moves α
+//! and β, and bad arguments are errors.
+
+use std::path::{Path, PathBuf};
+
+use remul_datasets::TaskData;
+use remul_trainer::cli::{Cli, Command};
+use remul_trainer::config::TrainConfig;
+use remul_trainer::device::{DeviceKind, dispatch};
+use remul_trainer::train::{RunMetrics, TrainJob};
+use remul_trainer::{TrainerError, task};
+
+use clap::Parser;
+
+fn scratch_dir(name: &str) -> PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("remul-trainer-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// A small n-body configuration: 32 training samples, 64 for each other split.
+fn tiny_nbody(extra: &[&str]) -> (TrainConfig, TaskData) {
+    let mut argv = vec![
+        "trainer",
+        "--task",
+        "nbody",
+        "--nbody-train",
+        "32",
+        "--nbody-eval",
+        "64",
+        "--hidden",
+        "32",
+        "--batch-size",
+        "8",
+        "--eval-group-samples",
+        "4",
+        "--validate-every",
+        "1",
+        "--quiet",
+    ];
+    if !extra.contains(&"--model") {
+        argv.extend_from_slice(&["--model", "mlp"]);
+    }
+    argv.extend_from_slice(extra);
+    let cli = Cli::try_parse_from(argv).unwrap();
+    assert!(cli.command.is_none());
+    let config = cli.train.config().unwrap();
+    let data = config.task.load(Path::new("unused")).unwrap();
+    (config, data)
+}
+
+fn run(
+    config: &TrainConfig,
+    data: &TaskData,
+    out: &Path,
+    resume: bool,
+) -> Result<RunMetrics, TrainerError> {
+    let job = TrainJob {
+        config: config.clone(),
+        data: data.clone(),
+        out: out.to_path_buf(),
+        resume,
+        progress: false,
+        after: None,
+    };
+    dispatch(DeviceKind::Cpu, job)?
+}
+
+fn csv_column(out: &Path, column: &str) -> Vec<f64> {
+    let text = std::fs::read_to_string(out.join("epochs.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let at = header.iter().position(|h| *h == column).unwrap();
+    lines
+        .map(|l| l.split(',').nth(at).unwrap().parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn loss_falls_and_outputs_are_written() {
+    let (config, data) = tiny_nbody(&["--epochs", "40", "--lr", "3e-3"]);
+    let out = scratch_dir("falls");
+    let m = run(&config, &data, &out, false).unwrap();
+    let obj = csv_column(&out, "obj_loss");
+    assert_eq!(obj.len(), 40);
+    assert!(
+        obj[39] < 0.5 * obj[0],
+        "L_obj did not fall: {} -> {}",
+        obj[0],
+        obj[39]
+    );
+    for file in [
+        "metrics.json",
+        "config.json",
+        "epochs.csv",
+        "model.mpk",
+        "checkpoint/state.json",
+    ] {
+        assert!(out.join(file).exists(), "{file} missing");
+    }
+    assert!(m.test_mse.is_finite() && m.ood_mse.is_some());
+    assert!(m.equivariance.e_prime > 0.0 && m.equivariance.e_prime >= m.equivariance.e);
+    assert_eq!(m.equivariance.group_samples, 4);
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn same_seed_same_numbers_and_resume_continues_exactly() {
+    let (config6, data) = tiny_nbody(&["--epochs", "6", "--seed", "3"]);
+    let (a, b, c) = (scratch_dir("a"), scratch_dir("b"), scratch_dir("c"));
+    let straight = run(&config6, &data, &a, false).unwrap();
+    let again = run(&config6, &data, &b, false).unwrap();
+    assert_eq!(straight.test_mse.to_bits(), again.test_mse.to_bits());
+    assert_eq!(straight.equivariance, again.equivariance);
+
+    // Three epochs, then resume to six: the same run as six at once.
+    let (config3, _) = tiny_nbody(&["--epochs", "3", "--seed", "3"]);
+    run(&config3, &data, &c, false).unwrap();
+    let resumed = run(&config6, &data, &c, true).unwrap();
+    assert_eq!(resumed.steps, straight.steps);
+    assert_eq!(
+        resumed.test_mse.to_bits(),
+        straight.test_mse.to_bits(),
+        "{resumed:?} vs {straight:?}"
+    );
+    assert_eq!(csv_column(&c, "obj_loss"), csv_column(&a, "obj_loss"));
+
+    // A different seed gives different numbers.
+    let (config_other, _) = tiny_nbody(&["--epochs", "6", "--seed", "4"]);
+    let other = run(&config_other, &data, &b, false).unwrap();
+    assert_ne!(other.test_mse.to_bits(), straight.test_mse.to_bits());
+    for d in [a, b, c] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}
+
+#[test]
+fn resume_refuses_a_different_configuration_or_an_empty_folder() {
+    let (config, data) = tiny_nbody(&["--epochs", "2"]);
+    let out = scratch_dir("mismatch");
+    assert!(matches!(
+        run(&config, &data, &out, true),
+        Err(TrainerError::NothingToResume(_))
+    ));
+    run(&config, &data, &out, false).unwrap();
+    let (other, _) = tiny_nbody(&["--epochs", "4", "--lr", "0.01"]);
+    assert!(matches!(
+        run(&other, &data, &out, true),
+        Err(TrainerError::ConfigMismatch(_))
+    ));
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn gradnorm_moves_alpha_and_beta() {
+    let (config, data) = tiny_nbody(&[
+        "--epochs",
+        "5",
+        "--penalty",
+        "gradnorm",
+        "--gradnorm-eta",
+        "0.05",
+    ]);
+    let out = scratch_dir("gradnorm");
+    let m = run(&config, &data, &out, false).unwrap();
+    let (alpha, beta) = (csv_column(&out, "alpha"), csv_column(&out, "beta"));
+    assert!(alpha.iter().chain(&beta).all(|w| *w > 0.0));
+    assert!(
+        (m.alpha - 1.0).abs() > 1e-3 || (m.beta - 1.0).abs() > 1e-3,
+        "α, β did not move: {m:?}"
+    );
+    assert!(alpha.windows(2).any(|w| w[0] != w[1]));
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn augmentation_and_plain_runs_train_only_their_half() {
+    let out = scratch_dir("halves");
+    let (plain, data) = tiny_nbody(&["--epochs", "2", "--penalty", "none"]);
+    run(&plain, &data, &out, false).unwrap();
+    assert!(csv_column(&out, "equi_loss").iter().all(|l| *l == 0.0));
+    let (augment, _) = tiny_nbody(&["--epochs", "2", "--penalty", "augment"]);
+    let m = run(&augment, &data, &out, false).unwrap();
+    assert!(csv_column(&out, "obj_loss").iter().all(|l| *l == 0.0));
+    assert_eq!((m.alpha, m.beta), (0.0, 1.0));
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn transformer_trains_on_mocap() {
+    let data_dir = std::env::var_os("REMUL_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
+    let cli = Cli::try_parse_from([
+        "trainer",
+        "--task",
+        "mocap",
+        "--model",
+        "transformer",
+        "--blocks",
+        "1",
+        "--d-model",
+        "16",
+        "--heads",
+        "2",
+        "--d-ff",
+        "16",
+        "--epochs",
+        "2",
+        "--eval-group-samples",
+        "2",
+        "--quiet",
+    ])
+    .unwrap();
+    let config = cli.train.config().unwrap();
+    let data = remul_datasets::mocap::load(&data_dir, task::MotionName::Run.into()).unwrap();
+    assert_eq!(
+        (data.train.len(), data.val.len(), data.test.len()),
+        (200, 240, 240)
+    );
+    let out = scratch_dir("mocap");
+    let m = run(&config, &data, &out, false).unwrap();
+    assert_eq!(m.task, "mocap-run");
+    assert!(m.test_mse.is_finite() && m.parameters > 0);
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn bad_arguments_are_errors_not_panics() {
+    let (mut config, data) = tiny_nbody(&["--epochs", "1"]);
+    let out = scratch_dir("bad");
+    config.batch_size = 0;
+    assert!(matches!(
+        run(&config, &data, &out, false),
+        Err(TrainerError::InvalidArgument(_))
+    ));
+    let (mut config, _) = tiny_nbody(&[
+        "--epochs",
+        "1",
+        "--penalty",
+        "constant",
+        "--alpha",
+        "0",
+        "--beta",
+        "0",
+    ]);
+    config.epochs = 1;
+    assert!(matches!(
+        run(&config, &data, &out, false),
+        Err(TrainerError::InvalidArgument(_))
+    ));
+    let (config, _) = tiny_nbody(&["--model", "transformer", "--d-model", "10", "--heads", "3"]);
+    assert!(matches!(
+        run(&config, &data, &out, false),
+        Err(TrainerError::InvalidArgument(_))
+    ));
+    let cli = Cli::try_parse_from([
+        "trainer",
+        "--task",
+        "nbody",
+        "--group",
+        "range",
+        "--angle-min",
+        "50",
+        "--angle-max",
+        "10",
+    ])
+    .unwrap();
+    assert!(matches!(
+        cli.train.config(),
+        Err(TrainerError::InvalidArgument(_))
+    ));
+    assert!(Cli::try_parse_from(["trainer", "--penalty", "sometimes"]).is_err());
+    assert!(matches!(
+        Cli::try_parse_from(["trainer", "data", "--task", "nbody"])
+            .unwrap()
+            .command,
+        Some(Command::Data(_))
+    ));
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn sweep_writes_csv_and_plots() {
+    let out = scratch_dir("sweep");
+    let cli = Cli::try_parse_from([
+        "trainer",
+        "sweep",
+        "--betas",
+        "0,1",
+        "--seeds",
+        "1,2",
+        "--task",
+        "nbody",
+        "--nbody-train",
+        "16",
+        "--nbody-eval",
+        "16",
+        "--model",
+        "mlp",
+        "--hidden",
+        "16",
+        "--epochs",
+        "2",
+        "--eval-group-samples",
+        "3",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ])
+    .unwrap();
+    let Some(Command::Sweep(args)) = cli.command else {
+        panic!("not a sweep")
+    };
+    let data = args
+        .train
+        .config()
+        .unwrap()
+        .task
+        .load(Path::new("unused"))
+        .unwrap();
+    let (dir, runs) = remul_trainer::sweep::run(&args, &data).unwrap();
+    assert_eq!(runs.len(), 4);
+    let csv = std::fs::read_to_string(dir.join("sweep.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 5, "{csv}");
+    for png in ["sweep_mse.png", "sweep_e.png"] {
+        let bytes = std::fs::read(dir.join(png)).unwrap();
+        assert_eq!(&bytes[1..4], b"PNG");
+    }
+    let summary = remul_trainer::sweep::summarize(&runs);
+    assert_eq!(summary.len(), 2);
+    let _ = std::fs::remove_dir_all(&out);
+}

@@ -8,6 +8,7 @@ use remul_group::Group;
 use crate::config::TrainConfig;
 use crate::device::DeviceKind;
 use crate::error::{Result, TrainerError};
+use crate::export::QuantArg;
 use crate::model::{Activation, MlpConfig, NetConfig, TransformerConfig};
 use crate::objective::{GradNorm, LossKind, Penalty};
 use crate::task::{MotionName, NbodySizes, TaskName, TaskSpec};
@@ -37,6 +38,93 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Tabulate finished runs (mean ± spread over seeds).
     Report(ReportArgs),
+    /// Export a finished run as a runtime blob.
+    Export(ExportArgs),
+    /// Show a blob's metadata, sizes, metrics and RAM needs.
+    Inspect(InspectArgs),
+    /// Run a blob through the runtime on a task's test split: MSE and E'.
+    Eval(EvalArgs),
+    /// Run a blob on JSON input (a list of samples, each a flat list of floats).
+    Predict(PredictArgs),
+    /// Write a few samples of a split as JSON (inputs, targets, layout, bones).
+    Samples(SamplesArgs),
+}
+
+/// Options of `trainer samples`.
+#[derive(Clone, Debug, Args)]
+pub struct SamplesArgs {
+    /// The task.
+    #[command(flatten)]
+    pub task: TaskArgs,
+    /// Which split.
+    #[arg(long, default_value = "test")]
+    pub split: String,
+    /// How many samples (from the start of the split).
+    #[arg(long, default_value_t = 8)]
+    pub count: usize,
+    /// The JSON file to write.
+    #[arg(long, value_name = "FILE")]
+    pub output: PathBuf,
+}
+
+/// Options of `trainer export`.
+#[derive(Clone, Debug, Args)]
+pub struct ExportArgs {
+    /// The run folder (with config.json, metrics.json and model.mpk).
+    #[arg(long, value_name = "DIR")]
+    pub run: PathBuf,
+    /// The blob to write.
+    #[arg(long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Weight precision.
+    #[arg(long, value_enum, default_value = "int8")]
+    pub quant: QuantArg,
+    /// Where the task's data are (the task itself comes from the run).
+    #[command(flatten)]
+    pub task: TaskArgs,
+}
+
+/// Options of `trainer inspect`.
+#[derive(Clone, Debug, Args)]
+pub struct InspectArgs {
+    /// The blob.
+    pub model: PathBuf,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `trainer eval`.
+#[derive(Clone, Debug, Args)]
+pub struct EvalArgs {
+    /// The blob.
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// The task whose test split is used.
+    #[command(flatten)]
+    pub task: TaskArgs,
+    /// Group samples M for E and E'.
+    #[arg(long, default_value_t = 100)]
+    pub group_samples: usize,
+    /// Seed of the rotations.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+/// Options of `trainer predict`.
+#[derive(Clone, Debug, Args)]
+pub struct PredictArgs {
+    /// The blob.
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// JSON input: `[[x0, x1, …], …]` in the blob's input layout (mocap:
+    /// per joint its position then its velocity); `-` reads stdin.
+    #[arg(long, value_name = "FILE")]
+    pub input: PathBuf,
+    /// JSON output: one flat list per sample in the output layout (mocap:
+    /// per joint its position at t+30); `-` writes stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: PathBuf,
 }
 
 /// Options of `trainer report`.
@@ -235,6 +323,9 @@ pub struct TrainArgs {
     /// Write the trained model as a blob for the runtime.
     #[arg(long, value_name = "FILE")]
     pub export: Option<PathBuf>,
+    /// Weight precision of `--export`.
+    #[arg(long, value_enum, default_value = "int8")]
+    pub quant: QuantArg,
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,

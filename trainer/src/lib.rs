@@ -5,7 +5,8 @@
 //! [`batch`] of plain and rotated samples seen through [`normalize`], fed to
 //! a [`model`], weighed by the [`objective`]; [`evaluate`] measures MSE and
 //! the paper's E/E'; [`checkpoint`] makes runs resumable; [`sweep`] and
-//! [`plot`] draw β against accuracy and equivariance.
+//! [`plot`] draw β against accuracy and equivariance; [`export`] writes the
+//! blob the no_std runtime runs.
 #![deny(unsafe_code)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
@@ -17,6 +18,7 @@ pub mod config;
 pub mod device;
 pub mod error;
 pub mod evaluate;
+pub mod export;
 pub mod model;
 pub mod normalize;
 pub mod objective;

@@ -24,6 +24,11 @@ fn main() -> ExitCode {
         Some(Command::Data(args)) => commands::data(&args),
         Some(Command::Sweep(args)) => commands::sweep(&args),
         Some(Command::Report(args)) => commands::report(&args),
+        Some(Command::Export(args)) => commands::export_run(&args),
+        Some(Command::Inspect(args)) => commands::inspect(&args),
+        Some(Command::Eval(args)) => commands::eval(&args),
+        Some(Command::Predict(args)) => commands::predict(&args),
+        Some(Command::Samples(args)) => commands::samples(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -176,3 +176,64 @@ where
     }
     Ok(())
 }
+
+/// Draws named curves `(x, y)` against a shared x axis into a PNG (GradNorm's
+/// α and β over the epochs).
+pub fn curves(
+    path: &Path,
+    title: &str,
+    x_label: &str,
+    series: &[(&str, Vec<(f64, f64)>)],
+) -> Result<()> {
+    let err = |reason: String| TrainerError::Plot {
+        path: path.to_path_buf(),
+        reason,
+    };
+    ensure_font().map_err(err)?;
+    draw_curves(path, title, x_label, series).map_err(|e| err(e.to_string()))
+}
+
+fn draw_curves(
+    path: &Path,
+    title: &str,
+    x_label: &str,
+    series: &[(&str, Vec<(f64, f64)>)],
+) -> std::result::Result<(), Box<dyn std::error::Error>> {
+    let root = BitMapBackend::new(path, (720, 480)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let points = series.iter().flat_map(|(_, s)| s.iter());
+    let (mut x_hi, mut y_lo, mut y_hi) = (1.0f64, f64::INFINITY, f64::NEG_INFINITY);
+    for &(x, y) in points {
+        x_hi = x_hi.max(x);
+        y_lo = y_lo.min(y);
+        y_hi = y_hi.max(y);
+    }
+    if !y_lo.is_finite() {
+        (y_lo, y_hi) = (0.0, 1.0);
+    }
+    let pad = ((y_hi - y_lo) * 0.1).max(1e-6);
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0.0..x_hi, (y_lo - pad)..(y_hi + pad))?;
+    chart.configure_mesh().x_desc(x_label).draw()?;
+    let colors = [BLUE, RED, GREEN, BLACK];
+    for (i, (name, s)) in series.iter().enumerate() {
+        let color = colors[i % colors.len()];
+        chart
+            .draw_series(LineSeries::new(s.iter().copied(), color.stroke_width(2)))?
+            .label(*name)
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
+            });
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()?;
+    root.present()?;
+    Ok(())
+}

@@ -20,7 +20,7 @@ use remul_group::random::{GroupRng, rng_from_seed};
 use remul_group::{EquivarianceReport, Group};
 use serde::{Deserialize, Serialize};
 
-use crate::batch::{self, Halves};
+use crate::batch::{self, Halves, StepBatch};
 use crate::checkpoint::{self, LoopState};
 use crate::config::TrainConfig;
 use crate::device::BackendJob;
@@ -184,7 +184,6 @@ fn train<B: AutodiffBackend>(job: TrainJob, device: &B::Device) -> Result<RunMet
         (model, optim, None, fresh_state)
     };
     let mut csv = EpochLog::open(&out, state.epochs_done)?;
-    let (n_in, n_out) = (io.input.len(), io.output.len());
     let bar = progress_bar(progress, config.epochs, state.epochs_done);
     let session = Instant::now();
     let elapsed_before = state.elapsed_s;
@@ -206,52 +205,12 @@ fn train<B: AutodiffBackend>(job: TrainJob, device: &B::Device) -> Result<RunMet
                 &config.group,
                 &mut state.rng,
             );
-            let x = to_tensor::<B>(&b.inputs, b.rows(), n_in, device);
-            let y = to_tensor::<B>(&b.targets, b.rows(), n_out, device);
-            let features = model.features(x);
-            let prediction = model.project(features.clone());
-            let half =
-                |t: Tensor<B, 2>, from: usize, len: usize| t.slice([from..from + len, 0..n_out]);
-            let l_obj = (b.plain > 0).then(|| {
-                config.loss.loss(
-                    half(prediction.clone(), 0, b.plain),
-                    half(y.clone(), 0, b.plain),
-                )
-            });
-            let l_equi = (b.rotated > 0).then(|| {
-                config.loss.loss(
-                    half(prediction.clone(), b.plain, b.rotated),
-                    half(y.clone(), b.plain, b.rotated),
-                )
-            });
-            let (v_obj, v_equi) = (
-                l_obj.as_ref().map_or(0.0, scalar),
-                l_equi.as_ref().map_or(0.0, scalar),
-            );
-            let head_norms = (config.penalty == Penalty::Gradnorm)
-                .then(|| head_gradient_norms(&model, &features, &y, &config, b.plain, b.rotated));
-            let total = match (l_obj, l_equi) {
-                (Some(o), Some(e)) => o.mul_scalar(state.alpha) + e.mul_scalar(state.beta),
-                (Some(o), None) => o.mul_scalar(state.alpha),
-                (None, Some(e)) => e.mul_scalar(state.beta),
-                (None, None) => {
-                    return Err(TrainerError::InvalidArgument(
-                        "α and β are both zero: nothing to train".into(),
-                    ));
-                }
-            };
-            let grads = GradientsParams::from_grads(total.backward(), &model);
-            model = optim.step(config.lr, model, grads);
-            if let Some(norms) = head_norms {
-                let s = state
-                    .gradnorm
-                    .step((state.alpha, state.beta), (v_obj, v_equi), norms);
-                (state.alpha, state.beta) = (s.alpha, s.beta);
-            }
+            let (next, losses) = step(model, &mut optim, &b, &config, &mut state, device)?;
+            model = next;
+            let (v_obj, v_equi) = losses;
             sum_obj += v_obj;
             sum_equi += v_equi;
             batches += 1;
-            state.steps += 1;
         }
         state.epochs_done = epoch;
         let val = (epoch.is_multiple_of(config.validate_every.max(1)) || epoch == config.epochs)
@@ -356,6 +315,9 @@ fn train<B: AutodiffBackend>(job: TrainJob, device: &B::Device) -> Result<RunMet
             reason: e.to_string(),
         })?;
     write_json(&out.join("metrics.json"), &metrics)?;
+    if config.penalty == Penalty::Gradnorm {
+        plot_weights(&out)?;
+    }
     if let Some(after) = after {
         let cpu_net = to_cpu(&best, &config, &io)?;
         after(&Trained { net: cpu_net, norm }, &metrics)?;
@@ -385,6 +347,94 @@ fn to_cpu<B: Backend>(
     )
     .map_err(|e| TrainerError::Blob(e.to_string()))?;
     Ok(empty.load_record(record))
+}
+
+/// One optimizer step on a prepared batch: one forward pass over both
+/// halves, α·L_obj + β·L_equi, one backward pass, Adam, then GradNorm's
+/// update of α and β when asked. Returns the model and (L_obj, L_equi).
+pub fn step<B, O>(
+    model: Net<B>,
+    optim: &mut O,
+    b: &StepBatch,
+    config: &TrainConfig,
+    state: &mut LoopState,
+    device: &B::Device,
+) -> Result<(Net<B>, (f64, f64))>
+where
+    B: AutodiffBackend,
+    O: Optimizer<Net<B>, B>,
+{
+    let (n_in, n_out) = (
+        b.inputs.len() / b.rows().max(1),
+        b.targets.len() / b.rows().max(1),
+    );
+    let x = to_tensor::<B>(&b.inputs, b.rows(), n_in, device);
+    let y = to_tensor::<B>(&b.targets, b.rows(), n_out, device);
+    let features = model.features(x);
+    let prediction = model.project(features.clone());
+    let half = |t: Tensor<B, 2>, from: usize, len: usize| t.slice([from..from + len, 0..n_out]);
+    let l_obj = (b.plain > 0).then(|| {
+        config.loss.loss(
+            half(prediction.clone(), 0, b.plain),
+            half(y.clone(), 0, b.plain),
+        )
+    });
+    let l_equi = (b.rotated > 0).then(|| {
+        config.loss.loss(
+            half(prediction.clone(), b.plain, b.rotated),
+            half(y.clone(), b.plain, b.rotated),
+        )
+    });
+    let losses = (
+        l_obj.as_ref().map_or(0.0, scalar),
+        l_equi.as_ref().map_or(0.0, scalar),
+    );
+    let head_norms = (config.penalty == Penalty::Gradnorm)
+        .then(|| head_gradient_norms(&model, &features, &y, config, b.plain, b.rotated));
+    let total = match (l_obj, l_equi) {
+        (Some(o), Some(e)) => o.mul_scalar(state.alpha) + e.mul_scalar(state.beta),
+        (Some(o), None) => o.mul_scalar(state.alpha),
+        (None, Some(e)) => e.mul_scalar(state.beta),
+        (None, None) => {
+            return Err(TrainerError::InvalidArgument(
+                "α and β are both zero: nothing to train".into(),
+            ));
+        }
+    };
+    let grads = GradientsParams::from_grads(total.backward(), &model);
+    let model = optim.step(config.lr, model, grads);
+    if let Some(norms) = head_norms {
+        let s = state
+            .gradnorm
+            .step((state.alpha, state.beta), losses, norms);
+        (state.alpha, state.beta) = (s.alpha, s.beta);
+    }
+    state.steps += 1;
+    Ok((model, losses))
+}
+
+/// GradNorm's α and β over the epochs, from the run's CSV, as `alpha_beta.png`.
+fn plot_weights(out: &Path) -> Result<()> {
+    let path = out.join("epochs.csv");
+    let text = fs::read_to_string(&path).map_err(|e| TrainerError::io(&path, e))?;
+    let (mut alpha, mut beta) = (Vec::new(), Vec::new());
+    for line in text.lines().skip(1) {
+        let cols: Vec<f64> = line
+            .split(',')
+            .take(5)
+            .filter_map(|c| c.parse().ok())
+            .collect();
+        if let [epoch, _, _, a, b] = cols[..] {
+            alpha.push((epoch, a));
+            beta.push((epoch, b));
+        }
+    }
+    crate::plot::curves(
+        &out.join("alpha_beta.png"),
+        "GradNorm weights",
+        "epoch",
+        &[("α", alpha), ("β", beta)],
+    )
 }
 
 /// ‖∇_W L_obj‖ and ‖∇_W L_equi‖ over the head's weights, from the head alone

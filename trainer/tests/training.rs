@@ -172,6 +172,10 @@ fn gradnorm_moves_alpha_and_beta() {
         "α, β did not move: {m:?}"
     );
     assert!(alpha.windows(2).any(|w| w[0] != w[1]));
+    assert_eq!(
+        &std::fs::read(out.join("alpha_beta.png")).unwrap()[1..4],
+        b"PNG"
+    );
     let _ = std::fs::remove_dir_all(&out);
 }
 

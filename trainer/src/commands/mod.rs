@@ -1,11 +1,15 @@
 //! What each subcommand does, on top of the library.
 
+mod blob;
 mod data;
 mod report;
+mod samples;
 mod sweep;
 mod train;
 
+pub use blob::{eval, export_after_training, export_run, inspect, predict, print_export};
 pub use data::{data, load_task};
 pub use report::{mean_std, report};
+pub use samples::samples;
 pub use sweep::sweep;
 pub use train::train;

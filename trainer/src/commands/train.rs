@@ -28,13 +28,16 @@ pub fn train(args: &TrainArgs) -> Result<()> {
         config.device.describe(),
         out.display()
     );
+    let after = args.export.clone().map(|path| {
+        super::export_after_training(path, args.quant, data.clone(), config.group, out.clone())
+    });
     let job = TrainJob {
         config: config.clone(),
         data,
         out: out.clone(),
         resume: args.resume,
         progress: !args.quiet && std::io::stderr().is_terminal(),
-        after: None,
+        after,
     };
     let metrics = dispatch(config.device, job)??;
     print_metrics(&metrics);

@@ -6,7 +6,7 @@
 //! `W` of GradNorm (paper, Algorithm 1).
 
 mod mlp;
-mod transformer;
+pub mod transformer;
 
 pub use mlp::{Mlp, MlpConfig};
 pub use transformer::{Transformer, TransformerConfig};

@@ -1,0 +1,1 @@
+//! Benchmarks of the REMUL toolkit; see `benches/` and the README beside it.

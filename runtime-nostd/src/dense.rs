@@ -1,0 +1,86 @@
+//! Dense layers `y = W x + b`, f32 or int8, on top of [`crate::kernels`].
+
+use crate::format::Quant;
+use crate::kernels;
+use crate::tensors::{Dense, Weights, int8_row_stride};
+
+/// A layer input made ready for the layer's weight format: as is for f32
+/// weights, quantized once for int8 weights (so that Q, K and V share one
+/// quantization of the same vector).
+pub(crate) enum Prepared<'x> {
+    F32(&'x [f32]),
+    Int8 { levels: &'x [i16], scale: f32 },
+}
+
+/// Readies `x` for dense layers stored as `quant`, using `activations` as
+/// room for the quantized vector.
+pub(crate) fn prepare<'x>(x: &'x [f32], activations: &'x mut [i16], quant: Quant) -> Prepared<'x> {
+    match quant {
+        Quant::F32 => Prepared::F32(x),
+        Quant::Int8 => match activations.get_mut(..int8_row_stride(x.len())) {
+            Some(buffer) => {
+                let scale =
+                    kernels::quantize_activations(x, buffer, kernels::activation_levels(x.len()));
+                Prepared::Int8 {
+                    levels: buffer,
+                    scale,
+                }
+            }
+            // Scratch is sized at validation; NaN surfaces as an error if not.
+            None => Prepared::Int8 {
+                levels: &[],
+                scale: f32::NAN,
+            },
+        },
+    }
+}
+
+/// The value of one int8 output: the exact integer dot product, rescaled by
+/// the row's weight scale and the input's activation scale, plus the bias.
+/// Every int8 kernel shares this line, which is what makes their outputs
+/// bit-identical.
+#[inline]
+pub(crate) fn rescale(dot: i32, row_scale: f32, activation_scale: f32, bias: f32) -> f32 {
+    dot as f32 * (row_scale * activation_scale) + bias
+}
+
+/// `y = W x + b` for a prepared input. `y` holds `layer.outputs` values.
+pub(crate) fn apply(layer: &Dense<'_>, input: &Prepared<'_>, y: &mut [f32]) {
+    match (&layer.weights, input) {
+        (Weights::F32(w), Prepared::F32(x)) => {
+            let rows = w.raw().chunks_exact(layer.inputs.max(1));
+            for ((out, row), b) in y.iter_mut().zip(rows).zip(layer.bias.iter()) {
+                *out = kernels::dot_f32(row, x) + b;
+            }
+        }
+        (
+            Weights::Int8 {
+                rows,
+                stride,
+                scales,
+            },
+            Prepared::Int8 { levels, scale },
+        ) => {
+            let rows = rows.chunks_exact((*stride).max(1));
+            for ((out, row), (row_scale, b)) in y
+                .iter_mut()
+                .zip(rows)
+                .zip(scales.iter().zip(layer.bias.iter()))
+            {
+                *out = rescale(kernels::dot_i8_i16(row, levels), row_scale, *scale, b);
+            }
+        }
+        // One format per blob (validated); NaN makes `predict` report it.
+        _ => y.fill(f32::NAN),
+    }
+}
+
+/// `y = W x + b`, preparing `x` on the way.
+pub(crate) fn forward(layer: &Dense<'_>, x: &[f32], y: &mut [f32], activations: &mut [i16]) {
+    let quant = match layer.weights {
+        Weights::F32(_) => Quant::F32,
+        Weights::Int8 { .. } => Quant::Int8,
+    };
+    let input = prepare(x, activations, quant);
+    apply(layer, &input, y);
+}

@@ -1,0 +1,54 @@
+//! Run REMUL model blobs with no allocator: on a Cortex-M4F, in the
+//! browser (wasm32), or on a host.
+//!
+//! - [`Model::from_bytes`] reads a blob zero-copy and validates all of it
+//!   (magic, version, CRC32, every length and value against the
+//!   architecture), so that [`Model::predict`] can only fail on its own
+//!   arguments (wrong lengths, NaN/Inf input).
+//! - [`Model::predict`] runs an MLP or a Transformer, f32 or int8 (int8
+//!   weights per output row, activations quantized per vector to i16: see
+//!   [`kernels`]), in caller-provided scratch of [`Model::scratch_len`]
+//!   values ([`scratch`] has `const fn`s to size a static buffer).
+//! - [`Model::equivariance`] measures E and E' on the device, with the
+//!   blob's group and layout.
+//! - [`Model::check_golden`] reproduces the exporter's golden vectors bit
+//!   for bit.
+//! - With the `export` feature (std): [`export::export`] quantizes and
+//!   encodes a trained model, and [`export::ModelSpec::forward_f32`] is the
+//!   plain f32 reference.
+//!
+//! The byte format is in [`format`] and `FORMAT.md`.
+#![no_std]
+#![deny(unsafe_code)]
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
+
+#[cfg(any(feature = "std", test))]
+extern crate std;
+
+mod activation;
+mod dense;
+mod equivariance;
+mod error;
+#[cfg(feature = "export")]
+pub mod export;
+pub mod format;
+pub mod kernels;
+mod mlp;
+mod model;
+mod norm;
+mod normalize;
+pub mod scratch;
+mod tensors;
+mod transformer;
+mod validate;
+
+pub use error::Error;
+pub use format::{Activation, Architecture, ExportMetrics, Normalization, Quant};
+pub use model::Model;
+pub use remul_group::EquivarianceReport;
+pub use tensors::F32Le;
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(all(doctest, feature = "export"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

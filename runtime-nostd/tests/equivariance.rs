@@ -1,0 +1,118 @@
+//! The on-device equivariance check: ~0 for an exactly equivariant model,
+//! clearly positive for a random one, the same numbers as the shared
+//! metric, and errors (not panics) when a prediction inside fails.
+
+mod common;
+
+use common::*;
+use remul_group::metrics;
+use remul_runtime::{Activation, Error, Model, Normalization, Quant};
+
+fn report(blob: &[u8], samples: &[Vec<f32>]) -> remul_runtime::EquivarianceReport {
+    let model = Model::from_bytes(blob).unwrap();
+    let mut scratch = vec![0.0; model.equivariance_scratch_len()];
+    model
+        .equivariance(samples.iter().map(Vec::as_slice), 16, 7, &mut scratch)
+        .unwrap()
+}
+
+#[test]
+fn exactly_equivariant_model_measures_zero() {
+    let mut r = rng(41);
+    let normalization = Normalization {
+        center: true,
+        position_scale: 9.0,
+        vector_scale: 0.5,
+        scalar_scale: 1.0,
+    };
+    let spec = position_plus_velocity(5, 3.0, normalization);
+    let samples = inputs(&mut r, &spec.io.input, 4);
+    for quant in [Quant::F32, Quant::Int8] {
+        let rep = report(&blob(&spec, quant, &[]), &samples);
+        println!(
+            "equivariant model {quant:?}: E = {:.2e}, E' = {:.2e}, max = {:.2e}",
+            rep.e, rep.e_prime, rep.max_abs
+        );
+        // Outputs are O(30): f32 rounding alone is ~1e-5; int8 activations ~1e-3.
+        let bound = if quant == Quant::F32 { 1e-4 } else { 2e-2 };
+        assert!(
+            rep.e_prime < bound && rep.e < bound && rep.max_abs < bound,
+            "{quant:?}: {rep:?}"
+        );
+        assert_eq!((rep.samples, rep.group_samples), (4, 16));
+    }
+}
+
+#[test]
+fn random_models_are_not_equivariant() {
+    let mut r = rng(42);
+    for spec in [
+        mlp(&mut r, mocap_io(), &[64, 64], Activation::Silu),
+        small_transformer(&mut r),
+    ] {
+        let samples = inputs(&mut r, &spec.io.input, 3);
+        let rep = report(&blob(&spec, Quant::Int8, &[]), &samples);
+        println!(
+            "random {}: E = {:.3}, E' = {:.3}",
+            spec.task, rep.e, rep.e_prime
+        );
+        assert!(rep.e_prime > 1.0, "{rep:?}");
+    }
+}
+
+#[test]
+fn matches_the_shared_metric_on_predict() {
+    let mut r = rng(43);
+    let spec = small_transformer(&mut r);
+    let blob = blob(&spec, Quant::Int8, &[]);
+    let model = Model::from_bytes(&blob).unwrap();
+    let samples = inputs(&mut r, &spec.io.input, 2);
+    let mut predict_scratch = vec![0.0; model.scratch_len()];
+    let mut metric_scratch = vec![0.0; metrics::scratch_len(model.io())];
+    let direct = metrics::measure(
+        |x, y| model.predict(x, y, &mut predict_scratch).unwrap(),
+        samples.iter().map(Vec::as_slice),
+        model.io(),
+        model.group(),
+        16,
+        7,
+        &mut metric_scratch,
+    )
+    .unwrap();
+    assert_eq!(report(&blob, &samples), direct);
+}
+
+#[test]
+fn failures_inside_are_errors() {
+    let (_, blob) = &sample_blobs()[1];
+    let model = Model::from_bytes(blob).unwrap();
+    let mut scratch = vec![0.0; model.equivariance_scratch_len()];
+    let mut bad = vec![1.0; model.input_len()];
+    bad[3] = f32::NAN;
+    assert_eq!(
+        model.equivariance([bad.as_slice()], 4, 0, &mut scratch),
+        Err(Error::NonFiniteInput { index: 3 })
+    );
+    let short = vec![1.0; model.input_len() - 1];
+    assert!(
+        model
+            .equivariance([short.as_slice()], 4, 0, &mut scratch)
+            .is_err()
+    );
+    let good = vec![1.0; model.input_len()];
+    assert!(
+        model
+            .equivariance([good.as_slice()], 0, 0, &mut scratch)
+            .is_err()
+    );
+    assert!(
+        model
+            .equivariance(std::iter::empty(), 4, 0, &mut scratch)
+            .is_err()
+    );
+    let mut small = vec![0.0; model.equivariance_scratch_len() - 1];
+    assert!(matches!(
+        model.equivariance([good.as_slice()], 4, 0, &mut small),
+        Err(Error::ScratchTooSmall { .. })
+    ));
+}

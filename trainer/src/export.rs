@@ -1,0 +1,318 @@
+//! From a trained burn model to a runtime blob: the weights in the
+//! runtime's f32 description, then the runtime's own quantizer and encoder.
+//! The exported blob is run through the runtime on the test split, so its
+//! metrics (f32 MSE, int8 MSE, E, E') are measured, not assumed.
+
+use std::path::{Path, PathBuf};
+
+use burn::nn::{LayerNorm, Linear};
+use burn::prelude::*;
+use remul_datasets::TaskData;
+use remul_group::IoLayout;
+use remul_runtime::export::{
+    self as rt, ArchitectureSpec, BlockSpec, DenseSpec, ModelSpec, NormSpec,
+};
+use remul_runtime::{ExportMetrics, Model, Quant};
+use serde::Serialize;
+
+use crate::error::{Result, TrainerError};
+use crate::evaluate::Predictor;
+use crate::model::transformer::LAYER_NORM_EPS;
+use crate::model::{Activation, Net};
+use crate::normalize::Normalization;
+
+/// How many test samples travel in the blob as golden vectors.
+pub const GOLDEN_VECTORS: usize = 4;
+
+/// Rotations per sample for the exported blob's E and E'.
+pub const EXPORT_GROUP_SAMPLES: usize = 100;
+
+/// Seed of those rotations.
+pub const EXPORT_SEED: u64 = 0;
+
+/// The weight precision of a blob.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum QuantArg {
+    /// int8 weights with per-output-row scales.
+    #[default]
+    Int8,
+    /// f32 weights.
+    F32,
+}
+
+impl From<QuantArg> for Quant {
+    fn from(q: QuantArg) -> Self {
+        match q {
+            QuantArg::Int8 => Quant::Int8,
+            QuantArg::F32 => Quant::F32,
+        }
+    }
+}
+
+fn values<B: Backend, const D: usize>(t: Tensor<B, D>) -> Vec<f32> {
+    t.into_data()
+        .convert::<f32>()
+        .to_vec::<f32>()
+        .unwrap_or_default()
+}
+
+/// A burn `Linear` (weight `[in, out]`, `y = x W + b`) as the runtime's
+/// dense layer (`[out][in]`, `y = W x + b`).
+fn dense<B: Backend>(linear: &Linear<B>) -> DenseSpec {
+    let [inputs, outputs] = linear.weight.dims();
+    let w = values(linear.weight.val());
+    let mut weight = vec![0.0f32; inputs * outputs];
+    for i in 0..inputs {
+        for o in 0..outputs {
+            weight[o * inputs + i] = w[i * outputs + o];
+        }
+    }
+    let bias = linear
+        .bias
+        .as_ref()
+        .map_or_else(|| vec![0.0; outputs], |b| values(b.val()));
+    DenseSpec {
+        inputs,
+        outputs,
+        weight,
+        bias,
+    }
+}
+
+fn norm<B: Backend>(n: &LayerNorm<B>) -> NormSpec {
+    let gamma = values(n.gamma.val());
+    let beta = n
+        .beta
+        .as_ref()
+        .map_or_else(|| vec![0.0; gamma.len()], |b| values(b.val()));
+    NormSpec {
+        gamma,
+        beta,
+        eps: LAYER_NORM_EPS as f32,
+    }
+}
+
+/// The runtime's description of a trained model.
+pub fn model_spec<B: Backend>(
+    net: &Net<B>,
+    task: &str,
+    data_io: &IoLayout,
+    group: remul_group::Group,
+    normalization: &Normalization,
+) -> ModelSpec {
+    let architecture = match net {
+        Net::Mlp(m) => ArchitectureSpec::Mlp {
+            layers: m
+                .hidden
+                .iter()
+                .chain(std::iter::once(&m.head))
+                .map(dense)
+                .collect(),
+            activation: match m.activation {
+                Activation::Silu => remul_runtime::Activation::Silu,
+                Activation::Relu => remul_runtime::Activation::Relu,
+                Activation::Gelu => remul_runtime::Activation::Gelu,
+            },
+        },
+        Net::Transformer(t) => {
+            let d_model = t.embed.weight.dims()[1];
+            let d_ff = t.blocks.first().map_or(d_model, |b| b.ff1.weight.dims()[1]);
+            ArchitectureSpec::Transformer {
+                d_model,
+                heads: t.heads,
+                d_ff,
+                embed: dense(&t.embed),
+                entity_embedding: t.entity_embedding.as_ref().map(|e| values(e.val())),
+                blocks: t
+                    .blocks
+                    .iter()
+                    .map(|b| BlockSpec {
+                        norm1: norm(&b.norm1),
+                        query: dense(&b.attention.query),
+                        key: dense(&b.attention.key),
+                        value: dense(&b.attention.value),
+                        output: dense(&b.attention.output),
+                        norm2: norm(&b.norm2),
+                        ff1: dense(&b.ff1),
+                        ff2: dense(&b.ff2),
+                    })
+                    .collect(),
+                final_norm: norm(&t.final_norm),
+                head: dense(&t.head),
+            }
+        }
+    };
+    ModelSpec {
+        task: task.into(),
+        group,
+        io: data_io.clone(),
+        normalization: remul_runtime::Normalization {
+            center: normalization.center,
+            position_scale: normalization.position_scale,
+            vector_scale: normalization.vector_scale,
+            scalar_scale: normalization.scalar_scale,
+        },
+        architecture,
+    }
+}
+
+/// What an export measured.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExportReport {
+    /// The blob file.
+    pub path: PathBuf,
+    /// Its size in bytes.
+    pub bytes: usize,
+    /// The weights' precision.
+    pub quant: QuantArg,
+    /// Test MSE of the trainer's float model (burn).
+    pub burn_mse: f64,
+    /// Test MSE of the f32 blob in the runtime.
+    pub f32_mse: f64,
+    /// Test MSE of the int8 blob in the runtime.
+    pub int8_mse: f64,
+    /// Largest |runtime f32 − burn| over the test outputs.
+    pub f32_max_abs_vs_burn: f64,
+    /// Largest |runtime f32 − f64 reference| (the same weights evaluated in
+    /// f64 by `ModelSpec::forward_f32`).
+    pub f32_max_abs_vs_f64: f64,
+    /// Largest |burn − f64 reference|: burn's own rounding, for scale.
+    pub burn_max_abs_vs_f64: f64,
+    /// (int8 MSE − f32 MSE) / f32 MSE.
+    pub int8_relative_change: f64,
+    /// E of the exported blob on the test split.
+    pub e: f32,
+    /// E' of the exported blob on the test split.
+    pub e_prime: f32,
+    /// Test samples measured.
+    pub samples: usize,
+}
+
+/// Runs a blob over every input of a split: its outputs, stacked.
+pub fn run_blob(
+    model: &Model<'_>,
+    inputs: impl Iterator<Item = impl AsRef<[f32]>>,
+) -> Result<Vec<f32>> {
+    let mut scratch = vec![0.0f32; model.scratch_len()];
+    let mut out = Vec::new();
+    let mut y = vec![0.0f32; model.output_len()];
+    for x in inputs {
+        model
+            .predict(x.as_ref(), &mut y, &mut scratch)
+            .map_err(|e| TrainerError::Blob(e.to_string()))?;
+        out.extend_from_slice(&y);
+    }
+    Ok(out)
+}
+
+fn blob_err(e: remul_runtime::Error) -> TrainerError {
+    TrainerError::Blob(e.to_string())
+}
+
+/// Exports `net` as a blob at `path` with precision `quant`, measuring both
+/// precisions on the test split first.
+pub fn export<B: Backend>(
+    net: &Net<B>,
+    normalization: &Normalization,
+    data: &TaskData,
+    group: remul_group::Group,
+    quant: QuantArg,
+    path: &Path,
+    device: &B::Device,
+) -> Result<ExportReport> {
+    let spec = model_spec(net, &data.name, &data.io, group, normalization);
+    let golden: Vec<Vec<f32>> = data
+        .test
+        .inputs_iter()
+        .take(GOLDEN_VECTORS)
+        .map(<[f32]>::to_vec)
+        .collect();
+    let test = &data.test;
+    let burn_out = Predictor {
+        net,
+        io: &data.io,
+        norm: normalization,
+        device,
+    }
+    .predict_split(test);
+    let burn_mse = crate::evaluate::mse(&burn_out, &test.targets);
+
+    let mse_of = |q: Quant| -> Result<(Vec<u8>, f64, Vec<f32>)> {
+        let blob = rt::export(&spec, q, &golden, ExportMetrics::default()).map_err(blob_err)?;
+        let model = Model::from_bytes(&blob).map_err(blob_err)?;
+        let out = run_blob(&model, test.inputs_iter())?;
+        let mse = crate::evaluate::mse(&out, &test.targets);
+        Ok((blob, mse, out))
+    };
+    let (_, f32_mse, f32_out) = mse_of(Quant::F32)?;
+    let (_, int8_mse, _) = mse_of(Quant::Int8)?;
+    let f32_max_abs_vs_burn = f32_out
+        .iter()
+        .zip(&burn_out)
+        .map(|(a, b)| f64::from((a - b).abs()))
+        .fold(0.0, f64::max);
+
+    let mut reference = Vec::with_capacity(burn_out.len());
+    for x in test.inputs_iter() {
+        reference.extend(spec.forward_f32(x).map_err(blob_err)?);
+    }
+    let max_diff = |a: &[f32], b: &[f32]| {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| f64::from((x - y).abs()))
+            .fold(0.0, f64::max)
+    };
+    let f32_max_abs_vs_f64 = max_diff(&f32_out, &reference);
+    let burn_max_abs_vs_f64 = max_diff(&burn_out, &reference);
+
+    // E and E' of the blob as it will be shipped.
+    let chosen: Quant = quant.into();
+    let draft = rt::export(&spec, chosen, &golden, ExportMetrics::default()).map_err(blob_err)?;
+    let model = Model::from_bytes(&draft).map_err(blob_err)?;
+    let mut scratch = vec![0.0f32; model.equivariance_scratch_len()];
+    let report = model
+        .equivariance(
+            test.inputs_iter(),
+            EXPORT_GROUP_SAMPLES,
+            EXPORT_SEED,
+            &mut scratch,
+        )
+        .map_err(blob_err)?;
+    let metrics = ExportMetrics {
+        f32_mse: Some(f32_mse as f32),
+        int8_mse: Some(int8_mse as f32),
+        e: Some(report.e),
+        e_prime: Some(report.e_prime),
+        samples: u32::try_from(test.len()).unwrap_or(u32::MAX),
+    };
+    let blob = rt::export(&spec, chosen, &golden, metrics).map_err(blob_err)?;
+    write_atomically(path, &blob)?;
+    Ok(ExportReport {
+        path: path.to_path_buf(),
+        bytes: blob.len(),
+        quant,
+        burn_mse,
+        f32_mse,
+        int8_mse,
+        f32_max_abs_vs_burn,
+        f32_max_abs_vs_f64,
+        burn_max_abs_vs_f64,
+        int8_relative_change: (int8_mse - f32_mse) / f32_mse.max(f64::MIN_POSITIVE),
+        e: report.e,
+        e_prime: report.e_prime,
+        samples: test.len(),
+    })
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, bytes).map_err(|e| TrainerError::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        TrainerError::io(path, e)
+    })
+}

@@ -1,0 +1,303 @@
+//! From a trained model to a blob: the f32 blob computes what burn computes,
+//! int8 stays close, golden vectors reproduce, and the blob subcommands
+//! (`inspect`, `eval`, `predict`, `export`) work on it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use clap::Parser;
+use remul_datasets::TaskData;
+use remul_runtime::Model;
+use remul_trainer::cli::Cli;
+use remul_trainer::device::{DeviceKind, dispatch};
+use remul_trainer::export::{ExportReport, QuantArg, export};
+use remul_trainer::train::{AfterTraining, TrainJob};
+
+fn scratch_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("remul-export-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn data_dir() -> PathBuf {
+    std::env::var_os("REMUL_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"))
+}
+
+/// Trains with `flags` for a few epochs, exports the result in both
+/// precisions and returns the two reports.
+fn train_and_export(flags: &[&str], data: TaskData, dir: &Path) -> (ExportReport, ExportReport) {
+    let mut argv = vec!["trainer", "--quiet", "--eval-group-samples", "2"];
+    argv.extend_from_slice(flags);
+    let config = Cli::try_parse_from(argv).unwrap().train.config().unwrap();
+    let reports = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = reports.clone();
+    let (blob_dir, group, task) = (dir.to_path_buf(), config.group, data.clone());
+    let after: AfterTraining = Box::new(move |trained, _| {
+        let device = Default::default();
+        for (quant, name) in [(QuantArg::F32, "f32.bin"), (QuantArg::Int8, "int8.bin")] {
+            let r = export(
+                &trained.net,
+                &trained.norm,
+                &task,
+                group,
+                quant,
+                &blob_dir.join(name),
+                &device,
+            )?;
+            sink.lock().unwrap().push(r);
+        }
+        Ok(())
+    });
+    let job = TrainJob {
+        config: config.clone(),
+        data,
+        out: dir.join("run"),
+        resume: false,
+        progress: false,
+        after: Some(after),
+    };
+    dispatch(DeviceKind::Cpu, job).unwrap().unwrap();
+    let mut r = reports.lock().unwrap();
+    let int8 = r.pop().unwrap();
+    let f32 = r.pop().unwrap();
+    (f32, int8)
+}
+
+fn check_reports(f32: &ExportReport, int8: &ExportReport, scale: f64) {
+    // The f32 blob is the trained model: equal to burn up to f32 rounding of
+    // outputs of magnitude `scale`.
+    assert!(f32.f32_max_abs_vs_burn <= 1e-6 * scale.max(1.0), "{f32:?}");
+    assert!(
+        (f32.f32_mse - f32.burn_mse).abs() <= 1e-6 * f32.burn_mse.max(1e-9),
+        "{f32:?}"
+    );
+    // Both exports measured the same two blobs.
+    assert_eq!(f32.int8_mse, int8.int8_mse);
+    assert!(int8.int8_relative_change.abs() < 0.05, "{int8:?}");
+    assert!(int8.bytes < f32.bytes);
+    for (r, name) in [(f32, "f32"), (int8, "int8")] {
+        let bytes = std::fs::read(&r.path).unwrap();
+        let model = Model::from_bytes(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut scratch = vec![0.0f32; model.golden_scratch_len()];
+        model.check_golden(&mut scratch).unwrap();
+        assert_eq!(model.golden_count(), 4);
+        assert!(model.metrics().e_prime.is_some());
+    }
+}
+
+#[test]
+fn mlp_and_transformer_export_on_nbody() {
+    let flags = [
+        "--task",
+        "nbody",
+        "--nbody-train",
+        "32",
+        "--nbody-eval",
+        "32",
+        "--epochs",
+        "3",
+    ];
+    let data = Cli::try_parse_from(["trainer"].iter().chain(&flags))
+        .unwrap()
+        .train
+        .config()
+        .unwrap()
+        .task
+        .load(Path::new("-"))
+        .unwrap();
+    for model in [
+        &["--model", "mlp", "--hidden", "24"][..],
+        &[
+            "--model",
+            "transformer",
+            "--blocks",
+            "2",
+            "--d-model",
+            "16",
+            "--heads",
+            "4",
+            "--d-ff",
+            "24",
+        ],
+    ] {
+        let dir = scratch_dir(model[1]);
+        let all: Vec<&str> = flags.iter().chain(model).copied().collect();
+        let (f32, int8) = train_and_export(&all, data.clone(), &dir);
+        check_reports(&f32, &int8, 100.0);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn transformer_with_entity_embedding_exports_on_mocap() {
+    let data =
+        remul_datasets::mocap::load(&data_dir(), remul_datasets::mocap::Motion::Run).unwrap();
+    let dir = scratch_dir("mocap-transformer");
+    let flags = [
+        "--task",
+        "mocap",
+        "--model",
+        "transformer",
+        "--blocks",
+        "1",
+        "--d-model",
+        "16",
+        "--heads",
+        "2",
+        "--d-ff",
+        "16",
+        "--epochs",
+        "1",
+    ];
+    let (f32, int8) = train_and_export(&flags, data, &dir);
+    check_reports(&f32, &int8, 60.0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn trainer(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_trainer"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[test]
+fn the_blob_subcommands_work_end_to_end() {
+    let dir = scratch_dir("cli");
+    let (blob, run) = (dir.join("model.bin"), dir.join("run"));
+    let (blob, run) = (blob.to_str().unwrap(), run.to_str().unwrap());
+    let task = [
+        "--task",
+        "nbody",
+        "--nbody-train",
+        "16",
+        "--nbody-eval",
+        "16",
+    ];
+    let mut train = vec![
+        "--model",
+        "mlp",
+        "--hidden",
+        "16",
+        "--epochs",
+        "2",
+        "--quiet",
+        "--eval-group-samples",
+        "2",
+        "--out",
+        run,
+        "--export",
+        blob,
+    ];
+    train.extend_from_slice(&task);
+    let (code, out, err) = trainer(&train);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("exported"), "{out}");
+    assert!(Path::new(run).join("export.json").exists());
+
+    let (code, out, err) = trainer(&["inspect", blob]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("MLP 28 → 16 → 16 → 12") && out.contains("reproduced bit for bit"),
+        "{out}"
+    );
+    let (code, out, _) = trainer(&["inspect", blob, "--json"]);
+    assert_eq!(code, 0);
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["task"], "nbody");
+    assert_eq!(json["golden_reproduce"], true);
+    assert!(json["ram_bytes"].as_u64().unwrap() > 0);
+
+    let mut eval = vec!["eval", "--model", blob, "--group-samples", "3"];
+    eval.extend_from_slice(&task);
+    let (code, out, err) = trainer(&eval);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("test") && out.contains("ood") && out.contains("E'"),
+        "{out}"
+    );
+    let mut wrong_task = vec![
+        "eval",
+        "--model",
+        blob,
+        "--task",
+        "mocap",
+        "--offline",
+        "--data-dir",
+    ];
+    let data = data_dir();
+    wrong_task.push(data.to_str().unwrap());
+    let (code, _, err) = trainer(&wrong_task);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("expects 4 × [scalar, position, vector]"),
+        "{err}"
+    );
+
+    // predict: JSON in, JSON out, the runtime's numbers.
+    let input = dir.join("in.json");
+    let samples = vec![vec![1.0f32; 28], vec![0.5f32; 28]];
+    std::fs::write(&input, serde_json::to_string(&samples).unwrap()).unwrap();
+    let output = dir.join("out.json");
+    let (code, _, err) = trainer(&[
+        "predict",
+        "--model",
+        blob,
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        output.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let predicted: Vec<Vec<f32>> =
+        serde_json::from_slice(&std::fs::read(&output).unwrap()).unwrap();
+    let bytes = std::fs::read(blob).unwrap();
+    let model = Model::from_bytes(&bytes).unwrap();
+    let mut scratch = vec![0.0; model.scratch_len()];
+    for (x, y) in samples.iter().zip(&predicted) {
+        let mut expected = vec![0.0; 12];
+        model.predict(x, &mut expected, &mut scratch).unwrap();
+        assert_eq!(&expected, y);
+    }
+    std::fs::write(&input, "[[1.0, 2.0]]").unwrap();
+    let (code, _, err) = trainer(&[
+        "predict",
+        "--model",
+        blob,
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        "-",
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("sample 0") && err.contains("28"), "{err}");
+    std::fs::write(dir.join("bad.bin"), b"RMUL not a blob").unwrap();
+    let (code, _, err) = trainer(&["inspect", dir.join("bad.bin").to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(err.starts_with("error: model blob"), "{err}");
+
+    // Export again from the run folder, in f32.
+    let f32_blob = dir.join("f32.bin");
+    let mut again = vec![
+        "export",
+        "--run",
+        run,
+        "--output",
+        f32_blob.to_str().unwrap(),
+        "--quant",
+        "f32",
+    ];
+    again.extend_from_slice(&task[..0]);
+    let (code, out, err) = trainer(&again);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("F32"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -93,7 +93,8 @@ fn bench_steps(c: &mut Criterion) {
                         Halves { plain, rotated },
                         &Group::So3,
                         &mut rng,
-                    );
+                    )
+                    .expect("batch");
                     let current = net.take().expect("model");
                     let (next, losses) =
                         step(current, &mut optim, &batch, &config, &mut state, &device)

@@ -45,6 +45,7 @@ mod validate;
 pub use error::Error;
 pub use format::{Activation, Architecture, ExportMetrics, Normalization, Quant};
 pub use model::Model;
+pub use normalize::Frame;
 pub use remul_group::EquivarianceReport;
 pub use tensors::F32Le;
 

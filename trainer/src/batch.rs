@@ -7,7 +7,7 @@ use remul_datasets::Split;
 use remul_group::random::GroupRng;
 use remul_group::{Group, IoLayout};
 
-use crate::normalize::Normalization;
+use crate::normalize::{Frame, Normalization};
 
 /// Rows of one step: first the plain half, then the rotated half.
 #[derive(Clone, Debug, Default)]
@@ -47,19 +47,21 @@ pub fn prepare(
     halves: Halves,
     group: &Group,
     rng: &mut GroupRng,
-) -> StepBatch {
+) -> Result<StepBatch, remul_runtime::Error> {
     let (n_in, n_out) = (io.input.len(), io.output.len());
     let mut batch = StepBatch::default();
+    // Targets are normalized in their input's frame (its centroid).
     let push = |batch: &mut StepBatch, x: &[f32], y: &[f32]| {
         let (at_x, at_y) = (batch.inputs.len(), batch.targets.len());
         batch.inputs.resize(at_x + n_in, 0.0);
         batch.targets.resize(at_y + n_out, 0.0);
-        let c = norm.normalize(&io.input, x, &mut batch.inputs[at_x..]);
-        norm.normalize_about(&io.output, y, c, &mut batch.targets[at_y..]);
+        let frame = Frame::of_input(&io.input, norm, x)?;
+        frame.normalize(&io.input, x, &mut batch.inputs[at_x..])?;
+        frame.normalize(&io.output, y, &mut batch.targets[at_y..])
     };
     if halves.plain {
         for &i in indices {
-            push(&mut batch, split.input(i), split.target(i));
+            push(&mut batch, split.input(i), split.target(i))?;
         }
         batch.plain = indices.len();
     }
@@ -69,12 +71,11 @@ pub fn prepare(
             let g = group.sample(rng);
             x.copy_from_slice(split.input(i));
             y.copy_from_slice(split.target(i));
-            // Lengths come from the same layout, so these cannot fail.
-            let _ = io.input.rotate(&g, &mut x);
-            let _ = io.output.rotate(&g, &mut y);
-            push(&mut batch, &x, &y);
+            io.input.rotate(&g, &mut x)?;
+            io.output.rotate(&g, &mut y)?;
+            push(&mut batch, &x, &y)?;
         }
         batch.rotated = indices.len();
     }
-    batch
+    Ok(batch)
 }

@@ -13,6 +13,9 @@ pub enum TrainerError {
     /// A group-math argument was invalid.
     #[error(transparent)]
     Group(#[from] remul_group::Error),
+    /// The runtime refused something (a layout length, a blob).
+    #[error(transparent)]
+    Runtime(#[from] remul_runtime::Error),
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {

@@ -6,8 +6,9 @@ use remul_datasets::Split;
 use remul_group::random::rng_from_seed;
 use remul_group::{EquivarianceReport, Group, IoLayout, metrics};
 
+use crate::error::Result;
 use crate::model::Net;
-use crate::normalize::Normalization;
+use crate::normalize::{Frame, Normalization};
 
 /// Rows per forward pass when evaluating.
 const EVAL_CHUNK: usize = 512;
@@ -26,16 +27,20 @@ pub struct Predictor<'a, B: Backend> {
 
 impl<B: Backend> Predictor<'_, B> {
     /// `f` on `rows` inputs stacked in `inputs`; outputs stacked in data units.
-    pub fn predict_rows(&self, inputs: &[f32]) -> Vec<f32> {
+    pub fn predict_rows(&self, inputs: &[f32]) -> Result<Vec<f32>> {
         let (n_in, n_out) = (self.io.input.len(), self.io.output.len());
         let rows = inputs.len() / n_in;
         let mut out = vec![0.0f32; rows * n_out];
         let mut normalized = vec![0.0f32; inputs.len()];
-        let centroids: Vec<_> = inputs
+        let frames = inputs
             .chunks_exact(n_in)
             .zip(normalized.chunks_exact_mut(n_in))
-            .map(|(x, xn)| self.norm.normalize(&self.io.input, x, xn))
-            .collect();
+            .map(|(x, xn)| {
+                let frame = Frame::of_input(&self.io.input, self.norm, x)?;
+                frame.normalize(&self.io.input, x, xn)?;
+                Ok(frame)
+            })
+            .collect::<Result<Vec<_>>>()?;
         for (chunk, start) in normalized
             .chunks(EVAL_CHUNK * n_in)
             .zip((0..).step_by(EVAL_CHUNK))
@@ -45,27 +50,25 @@ impl<B: Backend> Predictor<'_, B> {
                 Tensor::<B, 2>::from_data(TensorData::new(chunk.to_vec(), [n, n_in]), self.device);
             let y = self.net.forward(x).into_data().convert::<f32>();
             let y = y.as_slice::<f32>().unwrap_or_default();
-            for r in 0..n {
-                let row = start + r;
-                self.norm.denormalize(
-                    &self.io.output,
-                    &y[r * n_out..(r + 1) * n_out],
-                    centroids[row],
-                    &mut out[row * n_out..(row + 1) * n_out],
-                );
+            let rows_out = out[start * n_out..(start + n) * n_out].chunks_exact_mut(n_out);
+            for ((y_row, out_row), frame) in
+                y.chunks_exact(n_out).zip(rows_out).zip(&frames[start..])
+            {
+                out_row.copy_from_slice(y_row);
+                frame.denormalize(&self.io.output, out_row)?;
             }
         }
-        out
+        Ok(out)
     }
 
     /// `f` on every input of a split.
-    pub fn predict_split(&self, split: &Split) -> Vec<f32> {
+    pub fn predict_split(&self, split: &Split) -> Result<Vec<f32>> {
         self.predict_rows(&split.inputs)
     }
 
     /// Mean squared error on a split (over samples × outputs), data units.
-    pub fn mse(&self, split: &Split) -> f64 {
-        mse(&self.predict_split(split), &split.targets)
+    pub fn mse(&self, split: &Split) -> Result<f64> {
+        Ok(mse(&self.predict_split(split)?, &split.targets))
     }
 
     /// E (eq. 12) and E' (eq. 13) over a split with `m` rotations from `group`.
@@ -100,7 +103,11 @@ impl<B: Backend> Predictor<'_, B> {
                     let _ = self.io.input.rotate(&g, &mut rotated);
                     cache_in.extend_from_slice(&rotated);
                 }
-                cache_out = self.predict_rows(&cache_in);
+                // Lengths are the layout's, so this does not fail; if it
+                // did, NaN outputs would make the metric visibly NaN.
+                cache_out = self
+                    .predict_rows(&cache_in)
+                    .unwrap_or_else(|_| vec![f32::NAN; cache_in.len() / n_in * n_out]);
                 next = 0;
             }
             y.copy_from_slice(&cache_out[next * n_out..(next + 1) * n_out]);

@@ -235,7 +235,7 @@ pub fn export<B: Backend>(
         norm: normalization,
         device,
     }
-    .predict_split(test);
+    .predict_split(test)?;
     let burn_mse = crate::evaluate::mse(&burn_out, &test.targets);
 
     let mse_of = |q: Quant| -> Result<(Vec<u8>, f64, Vec<f32>)> {

@@ -155,7 +155,7 @@ fn train<B: AutodiffBackend>(job: TrainJob, device: &B::Device) -> Result<RunMet
     check_or_write_config(&out, &config, resume)?;
 
     let io = data.io.clone();
-    let norm = Normalization::fit(&io, &data.train, config.center, config.scale);
+    let norm = crate::normalize::fit(&io, &data.train, config.center, config.scale);
     B::seed(device, config.seed);
     let model: Net<B> = config.net.init(NetShape::of(&io), device);
     let mut optim_config = AdamConfig::new();
@@ -204,7 +204,7 @@ fn train<B: AutodiffBackend>(job: TrainJob, device: &B::Device) -> Result<RunMet
                 Halves { plain, rotated },
                 &config.group,
                 &mut state.rng,
-            );
+            )?;
             let (next, losses) = step(model, &mut optim, &b, &config, &mut state, device)?;
             model = next;
             let (v_obj, v_equi) = losses;
@@ -213,18 +213,20 @@ fn train<B: AutodiffBackend>(job: TrainJob, device: &B::Device) -> Result<RunMet
             batches += 1;
         }
         state.epochs_done = epoch;
-        let val = (epoch.is_multiple_of(config.validate_every.max(1)) || epoch == config.epochs)
-            .then(|| {
-                let inner = model.valid();
-                let mse = Predictor {
-                    net: &inner,
-                    io: &io,
-                    norm: &norm,
-                    device,
-                }
-                .mse(&data.val);
-                (mse, inner)
-            });
+        let validate = epoch.is_multiple_of(config.validate_every.max(1)) || epoch == config.epochs;
+        let val = if validate {
+            let inner = model.valid();
+            let mse = Predictor {
+                net: &inner,
+                io: &io,
+                norm: &norm,
+                device,
+            }
+            .mse(&data.val)?;
+            Some((mse, inner))
+        } else {
+            None
+        };
         let val_mse = val.as_ref().map(|(m, _)| *m);
         if let Some((mse, inner)) = val
             && state.best.is_none_or(|(b, _)| mse < b)
@@ -278,12 +280,11 @@ fn train<B: AutodiffBackend>(job: TrainJob, device: &B::Device) -> Result<RunMet
     } else {
         None
     };
-    let test_mse = predictor.mse(&data.test);
-    let ood_mse = data
-        .extra
-        .iter()
-        .find(|(name, _)| name == "ood")
-        .map(|(_, s)| predictor.mse(s));
+    let test_mse = predictor.mse(&data.test)?;
+    let ood_mse = match data.extra.iter().find(|(name, _)| name == "ood") {
+        Some((_, split)) => Some(predictor.mse(split)?),
+        None => None,
+    };
     let metrics = RunMetrics {
         task: config.task.label(),
         model: config.net.name().into(),
@@ -292,8 +293,8 @@ fn train<B: AutodiffBackend>(job: TrainJob, device: &B::Device) -> Result<RunMet
         device: config.device.describe(),
         epochs: state.epochs_done,
         best_epoch: state.best.map_or(state.epochs_done, |(_, e)| e),
-        train_mse: predictor.mse(&data.train),
-        val_mse: predictor.mse(&data.val),
+        train_mse: predictor.mse(&data.train)?,
+        val_mse: predictor.mse(&data.val)?,
         test_mse,
         test_mse_x100: test_mse * 100.0,
         ood_mse,

@@ -61,13 +61,15 @@ pub(crate) fn apply(layer: &Dense<'_>, input: &Prepared<'_>, y: &mut [f32]) {
             },
             Prepared::Int8 { levels, scale },
         ) => {
-            let rows = rows.chunks_exact((*stride).max(1));
-            for ((out, row), (row_scale, b)) in y
-                .iter_mut()
-                .zip(rows)
-                .zip(scales.iter().zip(layer.bias.iter()))
+            // The exact sums first, into `y` itself (an i32 view: same size
+            // and alignment), then rescaled in place.
+            let Ok(dots) = bytemuck::try_cast_slice_mut::<f32, i32>(y) else {
+                return y.fill(f32::NAN);
+            };
+            kernels::dot_rows_i8_i16(rows, *stride, levels, dots);
+            for (value, (row_scale, b)) in dots.iter_mut().zip(scales.iter().zip(layer.bias.iter()))
             {
-                *out = rescale(kernels::dot_i8_i16(row, levels), row_scale, *scale, b);
+                *value = rescale(*value, row_scale, *scale, b).to_bits() as i32;
             }
         }
         // One format per blob (validated); NaN makes `predict` report it.

@@ -86,7 +86,8 @@ pub struct RunMetrics {
     pub steps: u64,
     /// Seconds of training (over all sessions, evaluation included).
     pub wall_time_s: f64,
-    /// Mean milliseconds per optimizer step.
+    /// Wall milliseconds per optimizer step, validation and checkpoints
+    /// included (the step alone: `cargo bench -p remul-benches --bench step_cost`).
     pub step_ms: f64,
     /// The normalisation the model uses.
     pub normalization: Normalization,

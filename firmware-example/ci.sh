@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# CI for the firmware example (called by .ci/run; works from any directory):
+# lints, both default models in QEMU with the DSP kernel and with the
+# portable one, a deliberate HardFault and panic that must exit 1 (not hang),
+# the board build (defmt over RTT), and flash/RAM from the toolchain's own
+# llvm-size. Runs as root on a fresh Debian 12 machine; exits non-zero on
+# any failure.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+step() { printf '\n=== firmware: %s (%s)\n' "$1" "$(date +%T)"; }
+release=target/thumbv7em-none-eabihf/release
+results=target/ci
+unset REMUL_MODEL # the default model unless a step sets one
+
+step "tools"
+if ! command -v qemu-system-arm > /dev/null; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends qemu-system-arm > /dev/null
+fi
+qemu-system-arm --version | head -n 1
+rustup target add thumbv7em-none-eabihf
+host_bin="$(rustc --print sysroot)/lib/rustlib/$(rustc -vV | sed -n 's/^host: //p')/bin"
+if [ ! -x "$host_bin/llvm-size" ]; then
+  rustup component add llvm-tools # the toolchain's own llvm-size and llvm-nm
+fi
+rm -rf "$results"
+mkdir -p "$results"
+
+step "format and clippy"
+cargo fmt --check
+nice cargo clippy --locked --release -- -D warnings
+nice cargo clippy --locked --release --features rtt -- -D warnings
+
+# Builds every binary, then `cargo run --release` (QEMU under `timeout`,
+# qemu-run.sh), with the given cargo arguments; keeps the ELF and the log
+# under target/ci/NAME.
+run_in_qemu() {
+  local name="$1"
+  shift
+  step "QEMU: $name"
+  nice cargo build --locked --release "$@"
+  cargo run --locked --release "$@" | tee "$results/$name.log"
+  cp "$release/firmware-example" "$results/$name.elf"
+}
+
+run_in_qemu mlp
+cp "$release/size_inference" "$release/size_equivariance" "$release/panic" "$results/"
+
+step "QEMU: a HardFault and a panic end with exit code 1"
+for crash in hardfault panic; do
+  status=0
+  ./qemu-run.sh "$release/$crash" || status=$?
+  if [ "$status" -ne 1 ]; then
+    echo "FAIL: $crash ended with exit code $status, expected 1" >&2
+    exit 1
+  fi
+done
+for probe in size_inference size_equivariance; do
+  ./qemu-run.sh "$release/$probe" # their golden check must pass too
+done
+
+REMUL_MODEL=../models/mocap-transformer.bin run_in_qemu transformer
+run_in_qemu mlp-portable --no-default-features
+REMUL_MODEL=../models/mocap-transformer.bin run_in_qemu transformer-portable --no-default-features
+
+step "board build: defmt over RTT, panic-probe, STM32F411 memory map (not run)"
+nice cargo build --locked --release --features rtt
+cp "$release/firmware-example" "$results/board-rtt.elf"
+
+step "flash and RAM (llvm-size)"
+"$host_bin/llvm-size" "$results"/*.elf "$results"/{size_inference,size_equivariance,panic}
+flash() { "$host_bin/llvm-size" "$1" | awk 'NR == 2 { print $1 + $2 }'; }
+symbol() { "$host_bin/llvm-nm" --print-size --radix=d "$1" | awk -v s="$2" '$4 ~ s { print $2 + 0 }'; }
+blob=$(symbol "$results/size_inference" BLOB)
+golden=$(symbol "$results/size_inference" GOLDEN_INPUTS)
+scaffold=$(flash "$results/panic")
+inference=$(($(flash "$results/size_inference") - blob - golden - scaffold))
+with_check=$(($(flash "$results/size_equivariance") - blob - golden - scaffold))
+echo "runtime code (flash of size_inference - blob $blob B - golden inputs $golden B - startup/exit/fault code $scaffold B):"
+echo "  from_bytes + predict (MLP and Transformer, int8 and f32): $inference B"
+echo "  plus the on-device equivariance check:                   $with_check B"
+
+step "targets: the MLP's dense layer at <= 2 instructions/MAC with SMLAD, its RAM <= 8 KiB"
+layer=$(sed -n 's/^dense layer: .*, \([0-9.]*\) instructions\/MAC$/\1/p' "$results/mlp.log")
+ram=$(sed -n 's/^RAM: .* = \([0-9]*\) B of .*/\1/p' "$results/mlp.log")
+awk -v layer="$layer" -v ram="$ram" 'BEGIN {
+  ok = layer != "" && ram != "" && layer <= 2.0 && ram <= 8192
+  printf "dense layer %s instructions/MAC, RAM %s B: %s\n", layer, ram, ok ? "ok" : "FAIL"
+  exit !ok
+}'
+
+step "summary"
+for name in mlp transformer mlp-portable transformer-portable; do
+  echo "-- $name"
+  grep -E "^(model:|golden|predict:|dense|E' =|flash:|RAM:|result:)" "$results/$name.log"
+done

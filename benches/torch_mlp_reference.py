@@ -71,6 +71,7 @@ def main():
     p.add_argument("data_dir", nargs="?", default=os.environ.get("REMUL_DATA_DIR", "../shared/data"))
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--steps", type=int, default=2000)
+    p.add_argument("--warmup", type=int, default=200, help="untimed steps first")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
@@ -85,8 +86,10 @@ def main():
         opt = torch.optim.Adam(net.parameters(), lr=5e-4)
         order = torch.randperm(len(x), generator=gen)
         t0, done = time.perf_counter(), 0
-        while done < a.steps:
+        while done < a.warmup + a.steps:
             for i in range(0, len(x), 12):
+                if done == a.warmup:
+                    t0 = time.perf_counter()
                 idx = order[i:i + 12]
                 xb, yb = x[idx], y[idx]
                 if mode == "remul":
@@ -102,9 +105,10 @@ def main():
                 loss.backward()
                 opt.step()
                 done += 1
-                if done >= a.steps:
+                if done >= a.warmup + a.steps:
                     break
         dt = time.perf_counter() - t0
+        done -= a.warmup
         print(f"torch {torch.__version__} {mode:5s} threads={a.threads}: "
               f"{done / dt:7.1f} steps/s ({1000 * dt / done:.2f} ms/step), final loss {loss.item():.4f}")
 

@@ -1,5 +1,5 @@
 //! PNG plots of a β sweep (the paper's Figures 2 and 3): test MSE against β
-//! and the equivariance error E against β, mean ± spread over seeds.
+//! and the equivariance errors E and E' against β, mean ± spread over seeds.
 
 use std::path::Path;
 use std::sync::OnceLock;
@@ -102,14 +102,20 @@ fn draw(
         .iter()
         .map(|p| (p.mean - p.spread).max(p.mean * 0.5))
         .fold(f64::INFINITY, f64::min);
-    if log_y {
-        let (lo, hi) = (positive_lo.max(1e-12) * 0.8, hi.max(1e-12) * 1.25);
+    // plotters puts log-axis ticks at powers of ten only: a range inside one
+    // decade would get no labels, so such a range is drawn linear.
+    if log_y && positive_lo > 0.0 && hi / positive_lo >= 10.0 {
+        let (lo, hi) = (positive_lo * 0.8, hi * 1.25);
         let mut chart = builder.build_cartesian_2d(x_range, (lo..hi).log_scale())?;
         configure(&mut chart, &labels, y_label)?;
         series(&mut chart, points)?;
     } else {
+        // An error metric drawn linear starts at zero, so that a flat curve
+        // looks flat rather than zoomed into its noise.
+        let lo = if log_y { 0.0 } else { lo };
         let pad = ((hi - lo) * 0.1).max(1e-9);
-        let mut chart = builder.build_cartesian_2d(x_range, (lo - pad)..(hi + pad))?;
+        let bottom = if log_y { 0.0 } else { lo - pad };
+        let mut chart = builder.build_cartesian_2d(x_range, bottom..(hi + pad))?;
         configure(&mut chart, &labels, y_label)?;
         series(&mut chart, points)?;
     }
@@ -143,8 +149,19 @@ where
         })
         .x_desc("β")
         .y_desc(y_label)
+        .y_label_formatter(&|y: &f64| tick_label(*y))
         .draw()?;
     Ok(())
+}
+
+/// A y tick: plain decimals in the usual range, scientific when tiny or huge.
+fn tick_label(y: f64) -> String {
+    let a = y.abs();
+    if a == 0.0 || (1e-2..1e4).contains(&a) {
+        format!("{}", (y * 1e4).round() / 1e4)
+    } else {
+        format!("{y:.2e}")
+    }
 }
 
 fn series<DB: DrawingBackend, Y: plotters::coord::ranged1d::Ranged<ValueType = f64>>(
@@ -236,4 +253,18 @@ fn draw_curves(
         .draw()?;
     root.present()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tick_label;
+
+    #[test]
+    fn ticks_are_short_and_readable() {
+        assert_eq!(tick_label(0.0), "0");
+        assert_eq!(tick_label(0.024), "0.024");
+        assert_eq!(tick_label(19.71), "19.71");
+        assert_eq!(tick_label(0.0015), "1.50e-3");
+        assert_eq!(tick_label(25_000.0), "2.50e4");
+    }
 }

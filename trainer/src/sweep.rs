@@ -1,5 +1,5 @@
 //! `trainer sweep`: one run per (β, seed), a CSV of their metrics, and the
-//! two plots of the paper's central claim — E falls as β rises.
+//! plots of the paper's central claim — E and E' fall as β rises.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -23,8 +23,8 @@ pub struct SweepRun {
     pub metrics: RunMetrics,
 }
 
-/// Runs the sweep, writes `sweep.csv`, `sweep_mse.png` and `sweep_e.png`
-/// into the sweep folder, and returns the runs.
+/// Runs the sweep, writes `sweep.csv`, `sweep_mse.png`, `sweep_e.png` and
+/// `sweep_e_prime.png` into the sweep folder, and returns the runs.
 pub fn run(args: &SweepArgs, data: &TaskData) -> Result<(PathBuf, Vec<SweepRun>)> {
     if matches!(args.train.penalty, Penalty::Augment | Penalty::None) {
         return Err(TrainerError::InvalidArgument(
@@ -49,16 +49,20 @@ pub fn run(args: &SweepArgs, data: &TaskData) -> Result<(PathBuf, Vec<SweepRun>)
             if beta == 0.0 && config.penalty == Penalty::Gradnorm {
                 config.penalty = Penalty::None;
             }
+            let out = dir.join(format!("b{beta}-s{seed}"));
+            if args.train.resume
+                && let Some(metrics) = finished(&out)?
+            {
+                eprintln!("sweep: β = {beta}, seed {seed}: finished earlier");
+                runs.push(SweepRun { beta, metrics });
+                continue;
+            }
             eprintln!("sweep: β = {beta}, seed {seed}");
             let job = TrainJob {
                 config: config.clone(),
                 data: data.clone(),
-                out: dir.join(format!("b{beta}-s{seed}")),
-                resume: args.train.resume
-                    && dir
-                        .join(format!("b{beta}-s{seed}"))
-                        .join("checkpoint")
-                        .exists(),
+                resume: args.train.resume && out.join("checkpoint").exists(),
+                out,
                 progress: !args.train.quiet,
                 after: None,
             };
@@ -68,6 +72,17 @@ pub fn run(args: &SweepArgs, data: &TaskData) -> Result<(PathBuf, Vec<SweepRun>)
     }
     write_outputs(&dir, &runs)?;
     Ok((dir, runs))
+}
+
+/// The metrics of a run that finished in an earlier invocation, if any.
+fn finished(run: &Path) -> Result<Option<RunMetrics>> {
+    let file = run.join("metrics.json");
+    if !file.is_file() {
+        return Ok(None);
+    }
+    let text = std::fs::read(&file).map_err(|e| TrainerError::io(&file, e))?;
+    let metrics = serde_json::from_slice(&text).map_err(|e| TrainerError::json(&file, e))?;
+    Ok(Some(metrics))
 }
 
 /// One β of a sweep: each metric as (mean, spread) over seeds.
@@ -110,16 +125,22 @@ pub fn summarize(runs: &[SweepRun]) -> Vec<BetaSummary> {
 fn write_outputs(dir: &Path, runs: &[SweepRun]) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| TrainerError::io(dir, e))?;
     let mut csv = String::from(
-        "beta,seed,test_mse_x100,val_mse_x100,ood_mse_x100,e,e_prime,alpha_end,beta_end\n",
+        "beta,seed,test_mse_x100,val_mse_x100,ood_mse_x100,e,e_prime,e_so3,e_prime_so3,alpha_end,beta_end\n",
     );
     for r in runs {
         let m = &r.metrics;
         let ood = m
             .ood_mse
             .map_or(String::new(), |v| format!("{:.6}", v * 100.0));
+        // Where the training group is not SO(3) (n-body), the run also
+        // measured the errors over all of SO(3); empty otherwise.
+        let (e_so3, e_prime_so3) = m.equivariance_so3.as_ref().map_or_else(
+            || (String::new(), String::new()),
+            |r| (format!("{:.6e}", r.e), format!("{:.6e}", r.e_prime)),
+        );
         let _ = writeln!(
             csv,
-            "{},{},{:.6},{:.6},{},{:.6e},{:.6e},{:.6},{:.6}",
+            "{},{},{:.6},{:.6},{},{:.6e},{:.6e},{},{},{:.6},{:.6}",
             r.beta,
             m.seed,
             m.test_mse_x100,
@@ -127,6 +148,8 @@ fn write_outputs(dir: &Path, runs: &[SweepRun]) -> Result<()> {
             ood,
             m.equivariance.e,
             m.equivariance.e_prime,
+            e_so3,
+            e_prime_so3,
             m.alpha,
             m.beta
         );
@@ -140,6 +163,7 @@ fn write_outputs(dir: &Path, runs: &[SweepRun]) -> Result<()> {
         .map(|s| point(s.beta, s.test_mse_x100))
         .collect();
     let e: Vec<_> = summary.iter().map(|s| point(s.beta, s.e)).collect();
+    let e_prime: Vec<_> = summary.iter().map(|s| point(s.beta, s.e_prime)).collect();
     let task = runs.first().map_or(String::new(), |r| {
         format!("{} {}", r.metrics.task, r.metrics.model)
     });
@@ -155,6 +179,13 @@ fn write_outputs(dir: &Path, runs: &[SweepRun]) -> Result<()> {
         &format!("{task}: equivariance error E vs β"),
         "E (eq. 12)",
         &e,
+        true,
+    )?;
+    sweep_plot(
+        &dir.join("sweep_e_prime.png"),
+        &format!("{task}: equivariance error E' vs β"),
+        "E' (eq. 13)",
+        &e_prime,
         true,
     )?;
     Ok(())

@@ -329,11 +329,24 @@ fn sweep_writes_csv_and_plots() {
     assert_eq!(runs.len(), 4);
     let csv = std::fs::read_to_string(dir.join("sweep.csv")).unwrap();
     assert_eq!(csv.lines().count(), 5, "{csv}");
-    for png in ["sweep_mse.png", "sweep_e.png"] {
+    for png in ["sweep_mse.png", "sweep_e.png", "sweep_e_prime.png"] {
         let bytes = std::fs::read(dir.join(png)).unwrap();
         assert_eq!(&bytes[1..4], b"PNG");
     }
     let summary = remul_trainer::sweep::summarize(&runs);
     assert_eq!(summary.len(), 2);
+
+    // With --resume, finished runs are read back, not trained again: a
+    // changed metrics.json shows through.
+    let first = dir.join("b1-s2").join("metrics.json");
+    let mut metrics: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&first).unwrap()).unwrap();
+    metrics["test_mse_x100"] = serde_json::json!(123.0);
+    std::fs::write(&first, metrics.to_string()).unwrap();
+    let mut again = args.clone();
+    again.train.resume = true;
+    let (_, reread) = remul_trainer::sweep::run(&again, &data).unwrap();
+    assert_eq!(reread.len(), 4);
+    assert_eq!(reread[3].metrics.test_mse_x100, 123.0);
     let _ = std::fs::remove_dir_all(&out);
 }

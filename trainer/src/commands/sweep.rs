@@ -21,7 +21,7 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
         );
     }
     eprintln!(
-        "wrote {}/sweep.csv, sweep_mse.png, sweep_e.png",
+        "wrote {}/sweep.csv, sweep_mse.png, sweep_e.png, sweep_e_prime.png",
         dir.display()
     );
     Ok(())

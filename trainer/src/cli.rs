@@ -317,7 +317,8 @@ pub struct TrainArgs {
     /// The run folder (default: runs/<task>-<model>-<penalty>-b<β>-s<seed>).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Continue the run in --out from its last checkpoint.
+    /// Continue the run in --out from its last checkpoint (a sweep also
+    /// keeps the runs that finished).
     #[arg(long)]
     pub resume: bool,
     /// Write the trained model as a blob for the runtime.

@@ -12,7 +12,7 @@ use crate::device::dispatch;
 use crate::error::{Result, TrainerError};
 use crate::objective::Penalty;
 use crate::plot::{SweepPoint, sweep_plot};
-use crate::train::{RunMetrics, TrainJob};
+use crate::train::{RunMetrics, TrainJob, read_json};
 
 /// One finished run of a sweep.
 #[derive(Clone, Debug)]
@@ -80,9 +80,7 @@ fn finished(run: &Path) -> Result<Option<RunMetrics>> {
     if !file.is_file() {
         return Ok(None);
     }
-    let text = std::fs::read(&file).map_err(|e| TrainerError::io(&file, e))?;
-    let metrics = serde_json::from_slice(&text).map_err(|e| TrainerError::json(&file, e))?;
-    Ok(Some(metrics))
+    read_json(&file).map(Some)
 }
 
 /// One β of a sweep: each metric as (mean, spread) over seeds.

@@ -515,14 +515,18 @@ fn validate(config: &TrainConfig, data: &TaskData) -> Result<()> {
 fn check_or_write_config(out: &Path, config: &TrainConfig, resume: bool) -> Result<()> {
     let path = out.join("config.json");
     if resume && path.exists() {
-        let text = fs::read(&path).map_err(|e| TrainerError::io(&path, e))?;
-        let saved: TrainConfig =
-            serde_json::from_slice(&text).map_err(|e| TrainerError::json(&path, e))?;
+        let saved: TrainConfig = read_json(&path)?;
         if !config.resumable_from(&saved) {
             return Err(TrainerError::ConfigMismatch(out.to_path_buf()));
         }
     }
     write_json(&path, config)
+}
+
+/// Reads a JSON file written by [`write_json`].
+pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
+    let text = fs::read(path).map_err(|e| TrainerError::io(path, e))?;
+    serde_json::from_slice(&text).map_err(|e| TrainerError::json(path, e))
 }
 
 /// Writes `value` as pretty JSON, atomically.

@@ -14,7 +14,7 @@ use crate::config::TrainConfig;
 use crate::error::{Result, TrainerError};
 use crate::export::{self, ExportReport, run_blob};
 use crate::model::{Net, NetShape};
-use crate::train::{RunMetrics, write_json};
+use crate::train::{RunMetrics, read_json, write_json};
 
 use super::load_task;
 
@@ -50,14 +50,8 @@ pub fn print_export(r: &ExportReport) {
 
 /// `trainer export --run DIR --output FILE`: exports a finished run.
 pub fn export_run(args: &ExportArgs) -> Result<()> {
-    let config_path = args.run.join("config.json");
-    let text = read(&config_path)?;
-    let config: TrainConfig =
-        serde_json::from_slice(&text).map_err(|e| TrainerError::json(&config_path, e))?;
-    let metrics_path = args.run.join("metrics.json");
-    let text = read(&metrics_path)?;
-    let metrics: RunMetrics =
-        serde_json::from_slice(&text).map_err(|e| TrainerError::json(&metrics_path, e))?;
+    let config: TrainConfig = read_json(&args.run.join("config.json"))?;
+    let metrics: RunMetrics = read_json(&args.run.join("metrics.json"))?;
     let mut task = args.task.clone();
     task.task = config.task.name;
     task.motion = config.task.motion;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::ReportArgs;
 use crate::error::{Result, TrainerError};
-use crate::train::RunMetrics;
+use crate::train::{RunMetrics, read_json};
 
 /// Finds every `metrics.json` under the given folders.
 fn find_metrics(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, RunMetrics)>> {
@@ -15,10 +15,7 @@ fn find_metrics(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, RunMetrics)>> {
     while let Some(dir) = stack.pop() {
         let file = dir.join("metrics.json");
         if file.is_file() {
-            let text = std::fs::read(&file).map_err(|e| TrainerError::io(&file, e))?;
-            let metrics =
-                serde_json::from_slice(&text).map_err(|e| TrainerError::json(&file, e))?;
-            found.push((dir, metrics));
+            found.push((dir, read_json(&file)?));
             continue;
         }
         let entries = std::fs::read_dir(&dir).map_err(|e| TrainerError::io(&dir, e))?;

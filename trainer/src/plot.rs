@@ -114,7 +114,7 @@ fn draw(
         // looks flat rather than zoomed into its noise.
         let lo = if log_y { 0.0 } else { lo };
         let pad = ((hi - lo) * 0.1).max(1e-9);
-        let bottom = if log_y { 0.0 } else { lo - pad };
+        let bottom = if log_y { lo } else { lo - pad };
         let mut chart = builder.build_cartesian_2d(x_range, bottom..(hi + pad))?;
         configure(&mut chart, &labels, y_label)?;
         series(&mut chart, points)?;

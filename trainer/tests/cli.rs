@@ -1,18 +1,7 @@
 //! The `trainer` binary: clear messages and exit codes for what a user gets wrong.
 
-use std::process::Command;
-
-fn trainer(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_trainer"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+mod common;
+use common::trainer;
 
 #[test]
 fn zero_epochs_is_a_clear_error() {

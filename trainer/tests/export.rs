@@ -2,10 +2,12 @@
 //! int8 stays close, golden vectors reproduce, and the blob subcommands
 //! (`inspect`, `eval`, `predict`, `export`) work on it.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use clap::Parser;
+use common::trainer;
 use remul_datasets::TaskData;
 use remul_runtime::Model;
 use remul_trainer::cli::Cli;
@@ -155,18 +157,6 @@ fn transformer_with_entity_embedding_exports_on_mocap() {
     let (f32, int8) = train_and_export(&flags, data, &dir);
     check_reports(&f32, &int8, 60.0);
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-fn trainer(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_trainer"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
 }
 
 #[test]

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# The CUDA backend on one NVIDIA GPU, in one pass that fits a time budget:
+#  1. the Table 1 MLP (REMUL, β = 1, seed 1) for 10 epochs on the GPU and on the CPU from the
+#     same seed: the two loss curves side by side, and the time per step of each;
+#  2. the paper-size Transformer (10 blocks, 384 channels, 8 heads): time per step on the GPU
+#     and on the CPU (the CPU runs go in the background: burn-ndarray uses one core);
+#  3. the MLP for the paper's full 2000 epochs on the GPU, exported as an int8 blob that the
+#     runtime then evaluates on the host (skipped if it would not fit the budget);
+#  4. the paper-size Transformer on the GPU for as many epochs as the rest of the budget allows.
+#
+#   benches/cuda_check.sh OUT_DIR [BUDGET_S]
+#
+# Needs: a trainer built with `CUDARC_CUDA_VERSION=13000 cargo build --release -p remul-trainer
+# --features cuda` (TRAINER, default target/release/trainer), the mocap files (DATA_DIR, default
+# ../shared/data), the NVIDIA driver, NVRTC 13.0 (found under CUDA_PATH, /usr/local/cuda or a
+# `nvidia-cuda-nvrtc` wheel) and a CUDA folder with include/. Everything lands in OUT_DIR, the
+# figures in OUT_DIR/summary.txt.
+set -uo pipefail
+out=${1:?usage: cuda_check.sh OUT_DIR [BUDGET_S]}
+budget=${2:-480}
+trainer=${TRAINER:-target/release/trainer}
+data=${DATA_DIR:-../shared/data}
+mkdir -p "$out"
+summary="$out/summary.txt"
+: > "$summary"
+say() { echo "$*" | tee -a "$summary"; }
+left() { echo $((budget - SECONDS)); }
+
+# NVRTC must not be newer than the driver; take the toolkit's first, then a wheel's.
+if [ -z "${CUDA_PATH:-}" ]; then
+  for d in /usr/local/cuda /opt/cuda; do [ -d "$d/include" ] && export CUDA_PATH=$d && break; done
+fi
+nvrtc=$(ls -d "${CUDA_PATH:-/nonexistent}"/lib64/libnvrtc.so.13* /usr/local/cuda*/lib64/libnvrtc.so.13* \
+  /usr/local/lib/python3*/dist-packages/nvidia/cu13/lib/libnvrtc.so.13* \
+  /opt/*/.venv/lib/python3*/site-packages/nvidia/cu13/lib/libnvrtc.so.13* 2>/dev/null | head -1)
+[ -n "$nvrtc" ] && export LD_LIBRARY_PATH=$(dirname "$nvrtc")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+say "gpu: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1)"
+say "cpu: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+say "CUDA_PATH=${CUDA_PATH:-unset} nvrtc=${nvrtc:-not found}"
+
+common=(--task mocap --data-dir "$data" --offline --quiet --checkpoint-every 100000)
+# Milliseconds per step after epoch FROM (default 2: the GPU's first epochs include kernel
+# compilation), from the run's per-epoch CSV; 17 steps per epoch (200 samples, batch 12).
+step_ms() {
+  awk -F, -v from="${2:-2}" 'NR > 1 && $1 == from { e0 = $1; t0 = $7 } NR > 1 && $1 > from { e = $1; t = $7 }
+    END { if (e > e0) printf "%.2f", (t - t0) / ((e - e0) * 17) * 1000; else print "n/a" }' "$1/epochs.csv"
+}
+train() { # NAME TIMEOUT_S trainer-flags...
+  local name=$1 limit=$2
+  shift 2
+  local start=$SECONDS
+  timeout -s INT -k 30 "$limit" "$trainer" train "${common[@]}" --out "$out/$name" "$@" > "$out/$name.log" 2>&1
+  local rc=$?
+  say "$name: rc $rc, $((SECONDS - start)) s, $(step_ms "$out/$name" "${from:-2}" 2>/dev/null) ms/step after epoch ${from:-2}"
+  return $rc
+}
+
+(from=1 train tf-paper-cpu-3 $((budget - 30)) --model transformer --paper-size --device cpu \
+  --epochs 3 --validate-every 1000) &
+cpu_job=$!
+say "== 1. MLP, REMUL β=1, seed 1, 10 epochs: GPU and CPU"
+if ! train mlp-gpu-10 240 --model mlp --device cuda --epochs 10 --validate-every 5; then
+  tail -20 "$out/mlp-gpu-10.log"
+  ls -d /usr/local/cuda* /opt/* 2>/dev/null
+  kill "$cpu_job" 2>/dev/null
+  exit 1
+fi
+train mlp-cpu-10 120 --model mlp --device cpu --epochs 10 --validate-every 5
+paste -d, "$out/mlp-gpu-10/epochs.csv" "$out/mlp-cpu-10/epochs.csv" 2>/dev/null |
+  awk -F, 'NR > 1 { printf "  epoch %s  L_obj gpu %s cpu %s  L_equi gpu %s cpu %s  val gpu %s cpu %s\n", $1, $2, $9, $3, $10, $6, $13 }' |
+  tee -a "$summary"
+
+say "== 2. paper-size Transformer, time per step"
+train tf-paper-gpu-4 180 --model transformer --paper-size --device cuda --epochs 4 --validate-every 1000
+
+mlp_ms=$(step_ms "$out/mlp-gpu-10")
+if [[ $mlp_ms =~ ^[0-9.]+$ ]] && awk -v ms="$mlp_ms" -v left="$(left)" 'BEGIN { exit !(ms * 34000 / 1000 * 1.3 + 60 < left * 0.5) }'; then
+  say "== 3. MLP, 2000 epochs on the GPU, int8 export, runtime eval"
+  train mlp-gpu-full $(($(left) - 30)) --model mlp --device cuda --epochs 2000 --export "$out/mlp-gpu.bin"
+  grep -E '"(test_mse_x100|best_epoch|e|e_prime|step_ms|wall_time_s)"' "$out/mlp-gpu-full/metrics.json" | tee -a "$summary"
+  "$trainer" eval --model "$out/mlp-gpu.bin" --task mocap --data-dir "$data" --offline 2>&1 | tee -a "$summary"
+else
+  say "== 3. skipped: 2000 MLP epochs at $mlp_ms ms/step do not fit $(left) s"
+fi
+
+tf_ms=$(step_ms "$out/tf-paper-gpu-4")
+if [[ $tf_ms =~ ^[0-9.]+$ ]]; then
+  # Leave time for the test evaluation (E and E' over M = 100 rotations) and compilation.
+  epochs=$(awk -v ms="$tf_ms" -v left="$(left)" 'BEGIN { e = int((left - 90) / (ms * 17 / 1000) / 1.15); print (e > 0 ? e : 0) }')
+  if [ "$epochs" -ge 20 ]; then
+    say "== 4. paper-size Transformer, REMUL β=1, $epochs epochs on the GPU (the paper: 2000)"
+    train tf-paper-gpu-long $(($(left) - 10)) --model transformer --paper-size --device cuda \
+      --epochs "$epochs" --validate-every $((epochs / 10 > 0 ? epochs / 10 : 1))
+    grep -E '"(test_mse_x100|best_epoch|e|e_prime|step_ms|parameters)"' "$out/tf-paper-gpu-long/metrics.json" | tee -a "$summary"
+  else
+    say "== 4. skipped: $(left) s left"
+  fi
+fi
+wait "$cpu_job"
+say "total $SECONDS s"

@@ -82,12 +82,12 @@ echo "runtime code (flash of size_inference - blob $blob B - golden inputs $gold
 echo "  from_bytes + predict (MLP and Transformer, int8 and f32): $inference B"
 echo "  plus the on-device equivariance check:                   $with_check B"
 
-step "targets: the MLP's dense layer at <= 2 instructions/MAC with SMLAD, its RAM <= 8 KiB"
-layer=$(sed -n 's/^dense layer: .*, \([0-9.]*\) instructions\/MAC$/\1/p' "$results/mlp.log")
+step "targets: int8 dense layers at <= 2 instructions/MAC with SMLAD (MLP and Transformer), the MLP's RAM <= 8 KiB"
+layer_of() { sed -n 's/^dense layer: .*, \([0-9.]*\) instructions\/MAC$/\1/p' "$results/$1.log"; }
 ram=$(sed -n 's/^RAM: .* = \([0-9]*\) B of .*/\1/p' "$results/mlp.log")
-awk -v layer="$layer" -v ram="$ram" 'BEGIN {
-  ok = layer != "" && ram != "" && layer <= 2.0 && ram <= 8192
-  printf "dense layer %s instructions/MAC, RAM %s B: %s\n", layer, ram, ok ? "ok" : "FAIL"
+awk -v mlp="$(layer_of mlp)" -v transformer="$(layer_of transformer)" -v ram="$ram" 'BEGIN {
+  ok = mlp != "" && transformer != "" && ram != "" && mlp <= 2.0 && transformer <= 2.0 && ram <= 8192
+  printf "dense layer: MLP %s, Transformer %s instructions/MAC; MLP RAM %s B: %s\n", mlp, transformer, ram, ok ? "ok" : "FAIL"
   exit !ok
 }'
 

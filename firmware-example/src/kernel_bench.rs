@@ -105,12 +105,7 @@ pub fn run(counter: &Counter, model: &Model<'_>, scratch: &mut [f32]) -> bool {
     let (scale, quantize) = counter.cost(|| kernels::quantize_activations(x, kernel_order, levels));
     let (_, kernel) =
         counter.cost(|| kernels::dot_rows_i8_i16(weights, stride, kernel_order, dots));
-    let (_, rescale) = counter.cost(|| {
-        for (d, (s, b)) in dots.iter_mut().zip(scales.iter().zip(biases)) {
-            let y = *d as f32 * (f32::from_le_bytes(*s) * scale) + f32::from_le_bytes(*b);
-            *d = y.to_bits() as i32;
-        }
-    });
+    let (_, rescale) = counter.cost(|| kernels::rescale_rows(dots, scales, biases, scale));
     core::hint::black_box(&*dots);
     let layer = quantize + kernel + rescale;
     line()

@@ -35,15 +35,6 @@ pub(crate) fn prepare<'x>(x: &'x [f32], activations: &'x mut [i16], quant: Quant
     }
 }
 
-/// The value of one int8 output: the exact integer dot product, rescaled by
-/// the row's weight scale and the input's activation scale, plus the bias.
-/// Every int8 kernel shares this line, which is what makes their outputs
-/// bit-identical.
-#[inline]
-pub(crate) fn rescale(dot: i32, row_scale: f32, activation_scale: f32, bias: f32) -> f32 {
-    dot as f32 * (row_scale * activation_scale) + bias
-}
-
 /// `y = W x + b` for a prepared input. `y` holds `layer.outputs` values.
 pub(crate) fn apply(layer: &Dense<'_>, input: &Prepared<'_>, y: &mut [f32]) {
     match (&layer.weights, input) {
@@ -67,10 +58,7 @@ pub(crate) fn apply(layer: &Dense<'_>, input: &Prepared<'_>, y: &mut [f32]) {
                 return y.fill(f32::NAN);
             };
             kernels::dot_rows_i8_i16(rows, *stride, levels, dots);
-            for (value, (row_scale, b)) in dots.iter_mut().zip(scales.iter().zip(layer.bias.iter()))
-            {
-                *value = rescale(*value, row_scale, *scale, b).to_bits() as i32;
-            }
+            kernels::rescale_rows(dots, scales.raw(), layer.bias.raw(), *scale);
         }
         // One format per blob (validated); NaN makes `predict` report it.
         _ => y.fill(f32::NAN),

@@ -100,10 +100,15 @@ fn quantize_in_order(x: &[f32], out: &mut [i16], levels: i32, interleaved: bool)
     // values, infinity and NaN above every finite value, so one integer
     // max finds both the maximum and whether anything is not finite (a
     // float max is a library call on a Cortex-M4F).
+    #[cfg(all(feature = "dsp", target_arch = "arm"))]
+    let (max_bits, done) = dsp::max_abs_bits(x);
+    #[cfg(not(all(feature = "dsp", target_arch = "arm")))]
+    let (max_bits, done) = (0, 0);
     let max_bits = x
         .iter()
+        .skip(done)
         .map(|v| v.to_bits() & 0x7FFF_FFFF)
-        .fold(0, u32::max);
+        .fold(max_bits, u32::max);
     if max_bits >= f32::INFINITY.to_bits() {
         out.fill(0);
         return f32::NAN;
@@ -122,6 +127,19 @@ fn quantize_in_order(x: &[f32], out: &mut [i16], levels: i32, interleaved: bool)
         // to at most L, so the overflow bound holds exactly (the test
         // `levels_never_pass_the_bound` checks the extremes). 0.0, the
         // padding, becomes level 0.
+        #[cfg(all(feature = "dsp", target_arch = "arm"))]
+        let done = if interleaved {
+            dsp::write_levels(x, out, to_level)
+        } else {
+            0
+        };
+        #[cfg(not(all(feature = "dsp", target_arch = "arm")))]
+        let done = 0;
+        // `done` is a multiple of 4, so the groups of four stay in step.
+        let (x, out) = (
+            x.get(done..).unwrap_or(&[]),
+            out.get_mut(done..).unwrap_or(&mut []),
+        );
         write_levels(x, out, interleaved, |v| {
             round_half_even(v * to_level) as i16
         });
@@ -230,6 +248,30 @@ pub fn dot_rows_i8_i16(rows: &[u8], stride: usize, activations: &[i16], out: &mu
     #[cfg(not(all(feature = "dsp", target_arch = "arm")))]
     for (o, row) in out.iter_mut().zip(rows.chunks_exact(stride.max(1))) {
         *o = dot_i8_i16_portable(row, activations);
+    }
+}
+
+/// The int8 layer's sums back to values, in place: `dots[r]` becomes the
+/// bits of `(dots[r] as f32) · (scales[r] · activation_scale) + biases[r]`
+/// (the row's weight scale, the input's activation scale, the bias; f32
+/// values as stored in the blob). Every int8 path, the DSP one included,
+/// computes this same expression in the same order, which is what keeps
+/// their outputs bit-identical.
+pub fn rescale_rows(
+    dots: &mut [i32],
+    scales: &[[u8; 4]],
+    biases: &[[u8; 4]],
+    activation_scale: f32,
+) {
+    #[cfg(all(feature = "dsp", target_arch = "arm"))]
+    let done = dsp::rescale_rows(dots, scales, biases, activation_scale);
+    #[cfg(not(all(feature = "dsp", target_arch = "arm")))]
+    let done = 0;
+    let rest = dots.iter_mut().zip(scales.iter().zip(biases)).skip(done);
+    for (dot, (scale, bias)) in rest {
+        let value = *dot as f32 * (f32::from_le_bytes(*scale) * activation_scale)
+            + f32::from_le_bytes(*bias);
+        *dot = value.to_bits() as i32;
     }
 }
 

@@ -94,5 +94,5 @@ awk -v mlp="$(layer_of mlp)" -v transformer="$(layer_of transformer)" -v ram="$r
 step "summary"
 for name in mlp transformer mlp-portable transformer-portable; do
   echo "-- $name"
-  grep -E "^(model:|golden|predict:|dense|E' =|flash:|RAM:|result:)" "$results/$name.log"
+  grep -E "^(model:|golden|predict:|dense|quantize and|E' =|flash:|RAM:|result:)" "$results/$name.log"
 done

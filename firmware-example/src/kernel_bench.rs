@@ -125,7 +125,81 @@ pub fn run(counter: &Counter, model: &Model<'_>, scratch: &mut [f32]) -> bool {
         .text(UNIT.0)
         .text("/MAC")
         .print();
-    same
+
+    let unaligned_params = tensors
+        .get(rows * stride + 1..)
+        .unwrap_or(&[])
+        .as_chunks::<4>()
+        .0;
+    let steps_agree = quantize_agrees(x, kernel_order, natural, levels)
+        && rescale_agrees(dots, portable_dots, scales, biases, scale)
+        && rescale_agrees(
+            dots,
+            portable_dots,
+            unaligned_params,
+            unaligned_params,
+            scale,
+        );
+    line()
+        .text("quantize and rescale: ")
+        .text(if kernels::DSP_KERNEL {
+            "assembly"
+        } else {
+            "portable"
+        })
+        .text(if steps_agree {
+            " = portable code (same bits)"
+        } else {
+            " against portable code: BITS DIFFER"
+        })
+        .print();
+    same && steps_agree
+}
+
+/// This build's quantizer against its portable code, bit for bit: on `x`,
+/// on `x` cut to a length that is not a multiple of 4, into a buffer that
+/// is not 4-byte aligned, and with a NaN (which must give a NaN scale).
+fn quantize_agrees(x: &mut [f32], a: &mut [i16], b: &mut [i16], levels: i32) -> bool {
+    let agree = |x: &[f32], a: &mut [i16], b: &mut [i16]| {
+        let scale = kernels::quantize_activations(x, a, levels);
+        let portable = kernels::quantize_activations_portable(x, b, levels);
+        scale.to_bits() == portable.to_bits() && a == b
+    };
+    let n = x.len();
+    let whole = agree(x, a, b);
+    let cut = n < 2 || agree(&x[..n - 1], a, b);
+    let shifted = n < 5 || agree(&x[..n - 4], &mut a[1..], &mut b[1..]);
+    let first = x.first().copied();
+    if let Some(v) = x.get_mut(n / 2) {
+        *v = f32::NAN;
+    }
+    let nan = agree(x, a, b);
+    if let (Some(v), Some(f)) = (x.get_mut(n / 2), first) {
+        *v = f; // a finite value back, for whoever reads `x` next
+    }
+    whole && cut && shifted && nan
+}
+
+/// This build's rescale against its portable code, bit for bit, on the sums
+/// in `dots` (all rows, then all but the last: by then `dots` holds the
+/// first pass's results as integers, which serve as well).
+fn rescale_agrees(
+    dots: &mut [i32],
+    spare: &mut [i32],
+    scales: &[[u8; 4]],
+    biases: &[[u8; 4]],
+    scale: f32,
+) -> bool {
+    let n = dots.len();
+    [n, n.saturating_sub(1)].into_iter().all(|rows| {
+        let (Some(d), Some(p)) = (dots.get_mut(..rows), spare.get_mut(..rows)) else {
+            return true;
+        };
+        p.copy_from_slice(d);
+        kernels::rescale_rows(d, scales, biases, scale);
+        kernels::rescale_rows_portable(p, scales, biases, scale);
+        d == p
+    })
 }
 
 /// Splits `n` values off the front of `rest` (`None` when it is shorter).

@@ -90,20 +90,40 @@ const _: () = assert!(activation_levels(MAX_WIDTH) >= 1023);
 /// gives scale 0; a non-finite `x` gives a NaN scale, so the layer's
 /// output becomes NaN and `predict` reports it.
 pub fn quantize_activations(x: &[f32], out: &mut [i16], levels: i32) -> f32 {
-    quantize_in_order(x, out, levels, DSP_KERNEL)
+    quantize_in_order(x, out, levels, DSP_KERNEL, DSP_KERNEL)
 }
 
-/// [`quantize_activations`] with the order chosen by `interleaved`.
+/// [`quantize_activations`] in portable Rust only (the same order and
+/// bits), for checking the DSP build's assembly against it on the device.
+pub fn quantize_activations_portable(x: &[f32], out: &mut [i16], levels: i32) -> f32 {
+    quantize_in_order(x, out, levels, DSP_KERNEL, false)
+}
+
+/// [`quantize_activations`] with the order chosen by `interleaved`, and the
+/// DSP assembly (whole groups of four) where `assembly` and the build allow.
 #[inline]
-fn quantize_in_order(x: &[f32], out: &mut [i16], levels: i32, interleaved: bool) -> f32 {
+fn quantize_in_order(
+    x: &[f32],
+    out: &mut [i16],
+    levels: i32,
+    interleaved: bool,
+    assembly: bool,
+) -> f32 {
     // max|x| on the bit patterns: without the sign bit they order like the
     // values, infinity and NaN above every finite value, so one integer
     // max finds both the maximum and whether anything is not finite (a
     // float max is a library call on a Cortex-M4F).
     #[cfg(all(feature = "dsp", target_arch = "arm"))]
-    let (max_bits, done) = dsp::max_abs_bits(x);
+    let (max_bits, done) = if assembly {
+        dsp::max_abs_bits(x)
+    } else {
+        (0, 0)
+    };
     #[cfg(not(all(feature = "dsp", target_arch = "arm")))]
-    let (max_bits, done) = (0, 0);
+    let (max_bits, done) = {
+        let _ = assembly; // no assembly in this build
+        (0, 0)
+    };
     let max_bits = x
         .iter()
         .skip(done)
@@ -128,7 +148,7 @@ fn quantize_in_order(x: &[f32], out: &mut [i16], levels: i32, interleaved: bool)
         // `levels_never_pass_the_bound` checks the extremes). 0.0, the
         // padding, becomes level 0.
         #[cfg(all(feature = "dsp", target_arch = "arm"))]
-        let done = if interleaved {
+        let done = if interleaved && assembly {
             dsp::write_levels(x, out, to_level)
         } else {
             0
@@ -267,6 +287,29 @@ pub fn rescale_rows(
     let done = dsp::rescale_rows(dots, scales, biases, activation_scale);
     #[cfg(not(all(feature = "dsp", target_arch = "arm")))]
     let done = 0;
+    rescale_rows_from(done, dots, scales, biases, activation_scale);
+}
+
+/// [`rescale_rows`] in portable Rust only, for checking the DSP build's
+/// assembly against it on the device.
+pub fn rescale_rows_portable(
+    dots: &mut [i32],
+    scales: &[[u8; 4]],
+    biases: &[[u8; 4]],
+    activation_scale: f32,
+) {
+    rescale_rows_from(0, dots, scales, biases, activation_scale);
+}
+
+/// The portable rescale of rows `done..`.
+#[inline]
+fn rescale_rows_from(
+    done: usize,
+    dots: &mut [i32],
+    scales: &[[u8; 4]],
+    biases: &[[u8; 4]],
+    activation_scale: f32,
+) {
     let rest = dots.iter_mut().zip(scales.iter().zip(biases)).skip(done);
     for (dot, (scale, bias)) in rest {
         let value = *dot as f32 * (f32::from_le_bytes(*scale) * activation_scale)
@@ -452,8 +495,8 @@ mod tests {
         ) {
             let len = crate::tensors::int8_row_stride(x.len()) + 4 * (pad / 4);
             let (mut natural, mut interleaved) = (vec![0i16; len], vec![0i16; len]);
-            let s0 = quantize_in_order(&x, &mut natural, activation_levels(x.len()), false);
-            let s1 = quantize_in_order(&x, &mut interleaved, activation_levels(x.len()), true);
+            let s0 = quantize_in_order(&x, &mut natural, activation_levels(x.len()), false, false);
+            let s1 = quantize_in_order(&x, &mut interleaved, activation_levels(x.len()), true, false);
             prop_assert_eq!(s0.to_bits(), s1.to_bits());
             prop_assert_eq!(interleave(&natural), interleaved);
         }
@@ -533,7 +576,7 @@ mod tests {
                 .map(|&v| ((((v * to_level) + SHIFT) - SHIFT) as i32).clamp(-levels, levels) as i16)
                 .collect();
             let mut out = vec![0i16; crate::tensors::int8_row_stride(x.len())];
-            let scale = quantize_in_order(&x, &mut out, levels, false);
+            let scale = quantize_in_order(&x, &mut out, levels, false, false);
             prop_assert_eq!(&out[..x.len()], &reference[..]);
             prop_assert_eq!(scale.to_bits(), (max_abs / levels as f32).to_bits());
         }
@@ -556,7 +599,7 @@ mod tests {
             let levels = [32767, 32766, 24672, 1023, 1][next() as usize % 5];
             let below = f32::from_bits(max.to_bits() - 1);
             let x = [max, -max, below, -below, max * 0.5, 0.0, -max, max];
-            quantize_in_order(&x, &mut out, levels, false);
+            quantize_in_order(&x, &mut out, levels, false, false);
             for &q in &out {
                 assert!(i32::from(q).abs() <= levels, "{max} {levels} {out:?}");
             }
@@ -568,17 +611,17 @@ mod tests {
     fn quantization_is_symmetric_and_padded() {
         let x = [1.0, -0.5, 0.25, 0.0, -1.0];
         let mut out = [7i16; 8];
-        let scale = quantize_in_order(&x, &mut out, 100, false);
+        let scale = quantize_in_order(&x, &mut out, 100, false, false);
         assert_eq!(out, [100, -50, 25, 0, -100, 0, 0, 0]);
         assert_eq!(scale, 0.01);
-        quantize_in_order(&x, &mut out, 100, true);
+        quantize_in_order(&x, &mut out, 100, true, false);
         assert_eq!(out, [100, 25, -50, 0, -100, 0, 0, 0]);
         // An `out` that ends mid-group keeps the natural order there.
         let mut short = [7i16; 6];
-        quantize_in_order(&x, &mut short, 100, true);
+        quantize_in_order(&x, &mut short, 100, true, false);
         assert_eq!(short, [100, 25, -50, 0, -100, 0]);
         let mut cut = [7i16; 3];
-        quantize_in_order(&x, &mut cut, 100, true);
+        quantize_in_order(&x, &mut cut, 100, true, false);
         assert_eq!(cut, [100, -50, 25]);
         assert_eq!(
             (0..8).map(interleaved_slot).collect::<Vec<_>>(),

@@ -79,6 +79,10 @@ pub struct ExportArgs {
     /// Weight precision.
     #[arg(long, value_enum, default_value = "int8")]
     pub quant: QuantArg,
+    /// Also show where int8's error comes from: the test MSE with one group
+    /// of dense layers at a time given int8-rounded weights.
+    #[arg(long)]
+    pub sensitivity: bool,
     /// Where the task's data are (the task itself comes from the run).
     #[command(flatten)]
     pub task: TaskArgs,

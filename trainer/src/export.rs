@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use burn::nn::{LayerNorm, Linear};
 use burn::prelude::*;
-use remul_datasets::TaskData;
+use remul_datasets::{Split, TaskData};
 use remul_group::IoLayout;
 use remul_runtime::export::{
     self as rt, ArchitectureSpec, BlockSpec, DenseSpec, ModelSpec, NormSpec,
@@ -303,6 +303,54 @@ pub fn export<B: Backend>(
         e_prime: report.e_prime,
         samples: test.len(),
     })
+}
+
+/// One line of `trainer export --sensitivity`: the test MSE with only this
+/// group's dense weights rounded to int8 (kept in f32, activations not
+/// quantized).
+#[derive(Clone, Debug, Serialize)]
+pub struct Int8Sensitivity {
+    /// The group ([`ModelSpec::dense_groups`]), or `all dense layers`.
+    pub group: String,
+    /// Test MSE with that group rounded.
+    pub mse: f64,
+    /// (MSE − f32 MSE) / f32 MSE.
+    pub relative_change: f64,
+}
+
+/// Where an int8 blob's error comes from: the test MSE with one group of
+/// dense layers at a time given int8-rounded weights, then all of them,
+/// against `f32_mse` (the f32 blob's). Each variant is an f32 blob run
+/// through the runtime, so only weight rounding differs from the f32 model.
+pub fn int8_sensitivity(
+    spec: &ModelSpec,
+    test: &Split,
+    f32_mse: f64,
+) -> Result<Vec<Int8Sensitivity>> {
+    let names = spec.dense_groups();
+    let variants = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| (name.clone(), Some(i)))
+        .chain(std::iter::once(("all dense layers".to_string(), None)));
+    variants
+        .map(|(group, index)| {
+            let blob = rt::export(
+                &spec.with_int8_weights(index),
+                Quant::F32,
+                &[],
+                ExportMetrics::default(),
+            )
+            .map_err(blob_err)?;
+            let model = Model::from_bytes(&blob).map_err(blob_err)?;
+            let mse = crate::evaluate::mse(&run_blob(&model, test.inputs_iter())?, &test.targets);
+            Ok(Int8Sensitivity {
+                group,
+                mse,
+                relative_change: (mse - f32_mse) / f32_mse.max(f64::MIN_POSITIVE),
+            })
+        })
+        .collect()
 }
 
 /// Writes `bytes` to a temporary file beside `path`, then renames it.

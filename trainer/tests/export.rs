@@ -289,5 +289,24 @@ fn the_blob_subcommands_work_end_to_end() {
     let (code, out, err) = trainer(&again);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("F32"), "{out}");
+
+    // Where int8's error comes from, layer by layer.
+    let (code, out, err) = trainer(&["export", "--run", run, "--output", blob, "--sensitivity"]);
+    assert_eq!(code, 0, "{err}");
+    for line in [
+        "layer 1 (28 → 16)",
+        "layer 3 (16 → 12)",
+        "all dense layers",
+        "int8 blob (weights and activations)",
+    ] {
+        assert!(out.contains(line), "{line} missing in: {out}");
+    }
+    let lines: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(Path::new(run).join("int8-sensitivity.json")).unwrap(),
+    )
+    .unwrap();
+    let lines = lines.as_array().unwrap();
+    assert_eq!(lines.len(), 4);
+    assert!(lines.iter().all(|l| l["mse"].as_f64().unwrap().is_finite()));
     let _ = std::fs::remove_dir_all(&dir);
 }

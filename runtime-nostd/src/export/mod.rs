@@ -3,6 +3,7 @@
 
 mod encode;
 mod reference;
+mod rounding;
 mod spec;
 mod write;
 

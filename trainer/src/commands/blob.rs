@@ -78,7 +78,45 @@ pub fn export_run(args: &ExportArgs) -> Result<()> {
         &device,
     )?;
     print_export(&report);
-    write_json(&args.run.join("export.json"), &report)
+    write_json(&args.run.join("export.json"), &report)?;
+    if args.sensitivity {
+        let spec = export::model_spec(
+            &net,
+            &data.name,
+            &data.io,
+            config.group,
+            &metrics.normalization,
+        );
+        let lines = export::int8_sensitivity(&spec, &data.test, report.f32_mse)?;
+        print_sensitivity(&lines, &report);
+        write_json(&args.run.join("int8-sensitivity.json"), &lines)?;
+    }
+    Ok(())
+}
+
+/// Prints `trainer export --sensitivity`'s table.
+fn print_sensitivity(lines: &[export::Int8Sensitivity], r: &ExportReport) {
+    println!(
+        "int8 weights, one group of dense layers at a time (in f32, activations not quantized);"
+    );
+    println!(
+        "test MSE ×10⁻² against the f32 blob's {:.4}:",
+        r.f32_mse * 100.0
+    );
+    for l in lines {
+        println!(
+            "  {:<36} {:.4}  ({:+.2} %)",
+            l.group,
+            l.mse * 100.0,
+            100.0 * l.relative_change
+        );
+    }
+    println!(
+        "  {:<36} {:.4}  ({:+.2} %)",
+        "int8 blob (weights and activations)",
+        r.int8_mse * 100.0,
+        100.0 * r.int8_relative_change
+    );
 }
 
 /// Everything `inspect` shows.

@@ -18,7 +18,8 @@ impl DenseSpec {
     /// use remul_runtime::export::DenseSpec;
     /// let layer = DenseSpec { inputs: 3, outputs: 1, weight: vec![0.3, -1.0, 0.1], bias: vec![0.5] };
     /// let rounded = layer.int8_rounded();
-    /// assert_eq!(rounded.weight, [38.0 / 127.0, -1.0, 13.0 / 127.0]);
+    /// let scale = 1.0f32 / 127.0; // max|w| / 127
+    /// assert_eq!(rounded.weight, [38.0 * scale, -127.0 * scale, 13.0 * scale]);
     /// assert_eq!(rounded.bias, [0.5]);
     /// ```
     pub fn int8_rounded(&self) -> DenseSpec {

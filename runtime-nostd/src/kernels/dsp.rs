@@ -17,6 +17,13 @@
 //! bit for bit. `LDRD` and `LDM` need word-aligned addresses: rows or
 //! activations that are not 4-byte aligned (a blob placed at an odd
 //! address) take the portable interleaved loop instead.
+//!
+//! The rest of an int8 layer is here too: the quantizer's two passes
+//! ([`max_abs_bits`], [`write_levels`]) and the rescale ([`rescale_rows`]),
+//! each the portable code's operations in the same order (so the same
+//! bits) on whole groups of four, the portable code doing any rest. The
+//! firmware example checks all three against the portable code on the
+//! device.
 
 use core::arch::asm;
 
@@ -66,7 +73,8 @@ macro_rules! eight_macs {
 }
 
 /// Eight MACs for each of two rows: four activation words (r8–r11), loaded
-/// once; row A's two weight words from `lr` into r0, row B's from r7 into r6.
+/// once; row A's two weight words from `lr`, summed into r0, row B's from
+/// r7, summed into r6.
 macro_rules! eight_macs_two_rows {
     () => {
         concat!(
@@ -306,8 +314,9 @@ fn one_row_at_a_time(rows: &[u8], plan: &mut Plan) {
 
 /// [`super::rescale_rows`] four rows at a time (`VLDM` of four sums, four
 /// scales, four biases; `VCVT`, two `VMUL`, `VADD` each; `VSTM`): 22
-/// instructions per four rows, plus 3 per call, where the compiled loop takes about 13 per
-/// row. The same operations in the same order as the portable expression,
+/// instructions per four rows and 3 per call, where the compiled loop
+/// takes about 13 per row. The same operations in the same order as the
+/// portable expression,
 /// so the same bits. Returns how many rows it did: all but the last
 /// `len % 4`, or none when `scales` or `biases` are not 4-byte aligned
 /// (`VLDM` needs word alignment); the caller does the rest.

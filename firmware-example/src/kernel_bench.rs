@@ -169,14 +169,15 @@ fn quantize_agrees(x: &mut [f32], a: &mut [i16], b: &mut [i16], levels: i32) -> 
     let whole = agree(x, a, b);
     let cut = n < 2 || agree(&x[..n - 1], a, b);
     let shifted = n < 5 || agree(&x[..n - 4], &mut a[1..], &mut b[1..]);
-    let first = x.first().copied();
-    if let Some(v) = x.get_mut(n / 2) {
-        *v = f32::NAN;
-    }
-    let nan = agree(x, a, b);
-    if let (Some(v), Some(f)) = (x.get_mut(n / 2), first) {
-        *v = f; // a finite value back, for whoever reads `x` next
-    }
+    let nan = match x.get(n / 2).copied() {
+        Some(kept) => {
+            x[n / 2] = f32::NAN;
+            let agree = agree(x, a, b);
+            x[n / 2] = kept;
+            agree
+        }
+        None => true,
+    };
     whole && cut && shifted && nan
 }
 

@@ -287,6 +287,10 @@ pub struct TrainArgs {
     /// MLP: dense layers, the output layer included.
     #[arg(long)]
     pub layers: Option<usize>,
+    /// MLP: train with int8-rounded weights in the forward pass
+    /// (quantization-aware training, for an int8 export)
+    #[arg(long)]
+    pub qat: bool,
     /// MLP: hidden width.
     #[arg(long)]
     pub hidden: Option<usize>,
@@ -367,7 +371,13 @@ impl TrainArgs {
                     layers: self.layers.unwrap_or(d.layers),
                     hidden: self.hidden.unwrap_or(d.hidden),
                     activation: self.activation.unwrap_or(d.activation),
+                    qat: self.qat,
                 })
+            }
+            ModelKind::Transformer if self.qat => {
+                return Err(TrainerError::InvalidArgument(
+                    "--qat is implemented for the MLP only (the Transformer's attention layers are burn's own)".into(),
+                ));
             }
             ModelKind::Transformer => {
                 let d = if self.paper_size {

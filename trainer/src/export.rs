@@ -143,7 +143,7 @@ pub fn model_spec<B: Backend>(
             }
         }
     };
-    ModelSpec {
+    let spec = ModelSpec {
         task: task.into(),
         group,
         io: data_io.clone(),
@@ -154,6 +154,12 @@ pub fn model_spec<B: Backend>(
             scalar_scale: normalization.scalar_scale,
         },
         architecture,
+    };
+    // A model trained with int8-rounded weights is that model: its f32
+    // description carries the rounded weights (which int8 stores exactly).
+    match net {
+        Net::Mlp(m) if m.qat => spec.with_int8_weights(None),
+        _ => spec,
     }
 }
 

@@ -6,13 +6,17 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
+use burn::backend::NdArray;
 use clap::Parser;
 use common::trainer;
 use remul_datasets::TaskData;
 use remul_runtime::Model;
+use remul_runtime::export::ArchitectureSpec;
 use remul_trainer::cli::Cli;
 use remul_trainer::device::{DeviceKind, dispatch};
-use remul_trainer::export::{ExportReport, QuantArg, export};
+use remul_trainer::export::{ExportReport, QuantArg, export, model_spec};
+use remul_trainer::model::{Net, NetConfig, NetShape};
+use remul_trainer::normalize::Normalization;
 use remul_trainer::train::{AfterTraining, TrainJob};
 
 fn scratch_dir(name: &str) -> PathBuf {
@@ -88,6 +92,99 @@ fn check_reports(f32: &ExportReport, int8: &ExportReport, scale: f64) {
         assert_eq!(model.golden_count(), 4);
         assert!(model.metrics().e_prime.is_some());
     }
+}
+
+/// An MLP trained with `--qat` carries int8-rounded weights in its f32
+/// description: the f32 blob is what burn computed and the int8 blob differs
+/// from it only by the activations' rounding.
+#[test]
+fn a_qat_mlp_exports_to_int8_at_its_own_accuracy() {
+    let flags = [
+        "--task",
+        "nbody",
+        "--nbody-train",
+        "32",
+        "--nbody-eval",
+        "32",
+        "--epochs",
+        "3",
+        "--model",
+        "mlp",
+        "--hidden",
+        "24",
+        "--qat",
+    ];
+    let data = Cli::try_parse_from(["trainer"].iter().chain(&flags))
+        .unwrap()
+        .train
+        .config()
+        .unwrap()
+        .task
+        .load(Path::new("-"))
+        .unwrap();
+    // `--qat` reaches the model, and its runtime description carries
+    // weights that int8 stores exactly (rounding them again changes nothing).
+    let config = Cli::try_parse_from(["trainer"].iter().chain(&flags))
+        .unwrap()
+        .train
+        .config()
+        .unwrap();
+    assert!(matches!(&config.net, NetConfig::Mlp(m) if m.qat));
+    let device = Default::default();
+    for qat in [true, false] {
+        let NetConfig::Mlp(mut mlp) = config.net.clone() else {
+            unreachable!()
+        };
+        mlp.qat = qat;
+        let net: Net<NdArray<f32>> = NetConfig::Mlp(mlp).init(NetShape::of(&data.io), &device);
+        let spec = model_spec(
+            &net,
+            "nbody",
+            &data.io,
+            config.group,
+            &Normalization::IDENTITY,
+        );
+        let again = spec.with_int8_weights(None);
+        let (ArchitectureSpec::Mlp { layers: a, .. }, ArchitectureSpec::Mlp { layers: b, .. }) =
+            (&spec.architecture, &again.architecture)
+        else {
+            unreachable!()
+        };
+        // Largest change relative to each layer's largest weight (rounding
+        // q·s again may move the scale by an ulp, nothing more).
+        let change = a
+            .iter()
+            .zip(b)
+            .map(|(a, b)| {
+                let top = a.weight.iter().fold(0.0f32, |m, w| m.max(w.abs()));
+                let diff = a.weight.iter().zip(&b.weight).map(|(x, y)| (x - y).abs());
+                diff.fold(0.0f32, f32::max) / top
+            })
+            .fold(0.0f32, f32::max);
+        if qat {
+            assert!(change < 1e-6, "{change}");
+        } else {
+            assert!(change > 1e-4, "{change}");
+        }
+    }
+
+    let dir = scratch_dir("qat");
+    let (f32, int8) = train_and_export(&flags, data, &dir);
+    check_reports(&f32, &int8, 100.0);
+    assert!(
+        int8.int8_relative_change.abs() < 1e-3,
+        "int8 {} against f32 {}",
+        int8.int8_mse,
+        int8.f32_mse
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let (code, _, err) = trainer(&["--task", "nbody", "--model", "transformer", "--qat"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("--qat is implemented for the MLP only"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -17,6 +17,9 @@ pub struct MlpConfig {
     pub hidden: usize,
     /// Activation after every layer but the last.
     pub activation: Activation,
+    /// Train with int8-rounded weights in the forward pass ([`super::int8`]).
+    #[serde(default)]
+    pub qat: bool,
 }
 
 impl Default for MlpConfig {
@@ -25,6 +28,7 @@ impl Default for MlpConfig {
             layers: 3,
             hidden: 680,
             activation: Activation::Silu,
+            qat: false,
         }
     }
 }
@@ -43,6 +47,7 @@ impl MlpConfig {
             hidden,
             head: LinearConfig::new(width, shape.output_len).init(device),
             activation: self.activation,
+            qat: self.qat,
         }
     }
 }
@@ -57,15 +62,22 @@ pub struct Mlp<B: Backend> {
     /// The activation after each hidden layer.
     #[module(skip)]
     pub activation: Activation,
+    /// Whether the forward pass rounds the weights to int8 ([`super::int8`]).
+    #[module(skip)]
+    pub qat: bool,
 }
 
 impl<B: Backend> Mlp<B> {
     /// Hidden features, `[batch, 1, width]`.
     pub fn features(&self, x: Tensor<B, 2>) -> Tensor<B, 3> {
-        let h = self
-            .hidden
-            .iter()
-            .fold(x, |h, layer| self.activation.forward(layer.forward(h)));
+        let h = self.hidden.iter().fold(x, |h, layer| {
+            let h = if self.qat {
+                super::int8::linear(layer, h)
+            } else {
+                layer.forward(h)
+            };
+            self.activation.forward(h)
+        });
         h.unsqueeze_dim(1)
     }
 }

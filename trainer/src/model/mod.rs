@@ -5,6 +5,7 @@
 //! [`crate::normalize`]); both end in one dense "head", whose weights are the
 //! `W` of GradNorm (paper, Algorithm 1).
 
+pub mod int8;
 mod mlp;
 pub mod transformer;
 
@@ -124,7 +125,10 @@ impl<B: Backend> Net<B> {
     /// The head applied to features, flattened to `[batch, output_len]`.
     pub fn project(&self, features: Tensor<B, 3>) -> Tensor<B, 2> {
         let [batch, tokens, _] = features.dims();
-        let y = self.head().forward(features);
+        let y = match self {
+            Self::Mlp(m) if m.qat => int8::linear(&m.head, features),
+            _ => self.head().forward(features),
+        };
         let width = y.dims()[2];
         y.reshape([batch, tokens * width])
     }

@@ -1,0 +1,95 @@
+//! Quantization-aware training: dense layers whose forward pass sees their
+//! weights as the int8 export stores them (per output channel, `s =
+//! max|w| / 127`, `q = round(w / s)` clamped to ±127, weight `q · s`),
+//! while the gradient reaches the f32 weights unchanged (the
+//! straight-through estimator).
+
+use burn::nn::Linear;
+use burn::prelude::*;
+
+/// `layer` applied to `x` with int8-rounded weights in the forward pass.
+pub fn linear<B: Backend, const D: usize>(layer: &Linear<B>, x: Tensor<B, D>) -> Tensor<B, D> {
+    let w = layer.weight.val(); // [inputs, outputs]: a runtime row is a column here
+    let scale = w
+        .clone()
+        .detach()
+        .abs()
+        .max_dim(0)
+        .div_scalar(127.0)
+        .clamp_min(f32::MIN_POSITIVE);
+    let rounded = w
+        .clone()
+        .detach()
+        .div(scale.clone())
+        .round()
+        .clamp(-127.0, 127.0)
+        .mul(scale);
+    let w = w.clone() + (rounded - w).detach();
+    burn::tensor::module::linear(x, w, layer.bias.as_ref().map(|b| b.val()))
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::backend::{Autodiff, NdArray};
+    use burn::nn::LinearConfig;
+    use burn::tensor::TensorData;
+
+    use super::*;
+
+    type B = Autodiff<NdArray<f32>>;
+
+    #[test]
+    fn forward_uses_the_exported_int8_weights_and_gradients_pass_straight_through() {
+        let device = Default::default();
+        let layer: Linear<B> = LinearConfig::new(3, 2).init(&device);
+        let x = Tensor::<B, 2>::from_data(
+            TensorData::new(vec![0.5f32, -1.0, 2.0, 1.5, 0.25, -0.75], [2, 3]),
+            &device,
+        );
+
+        // The weights as `remul_runtime::export::quantize_row` rounds each
+        // output row (a column of burn's [inputs, outputs] matrix).
+        let w = layer.weight.val().into_data().to_vec::<f32>().unwrap();
+        let mut rounded = w.clone();
+        for out in 0..2 {
+            let row: Vec<f32> = (0..3).map(|i| w[i * 2 + out]).collect();
+            let (q, scale) = remul_runtime::export::quantize_row(&row);
+            for i in 0..3 {
+                rounded[i * 2 + out] = f32::from(q[i]) * scale;
+            }
+        }
+        assert_ne!(rounded, w);
+        let expected = burn::tensor::module::linear(
+            x.clone(),
+            Tensor::from_data(TensorData::new(rounded, [3, 2]), &device),
+            layer.bias.as_ref().map(|b| b.val()),
+        );
+        let y = linear(&layer, x.clone());
+        let (y_v, e_v) = (
+            y.clone().into_data().to_vec::<f32>().unwrap(),
+            expected.into_data().to_vec::<f32>().unwrap(),
+        );
+        for (a, b) in y_v.iter().zip(&e_v) {
+            assert!((a - b).abs() <= 1e-6, "{y_v:?} vs {e_v:?}");
+        }
+
+        // d(Σy)/dW is xᵀ·1 whatever the weights are, rounded or not.
+        let grads = y.sum().backward();
+        let g = layer
+            .weight
+            .grad(&grads)
+            .unwrap()
+            .into_data()
+            .to_vec::<f32>()
+            .unwrap();
+        let plain = layer.forward(x).sum().backward();
+        let g_plain = layer
+            .weight
+            .grad(&plain)
+            .unwrap()
+            .into_data()
+            .to_vec::<f32>()
+            .unwrap();
+        assert_eq!(g, g_plain);
+    }
+}

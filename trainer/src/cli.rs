@@ -287,7 +287,7 @@ pub struct TrainArgs {
     /// MLP: dense layers, the output layer included.
     #[arg(long)]
     pub layers: Option<usize>,
-    /// MLP: train with int8-rounded weights in the forward pass
+    /// Train with int8-rounded dense weights in the forward pass
     /// (quantization-aware training, for an int8 export)
     #[arg(long)]
     pub qat: bool,
@@ -374,11 +374,6 @@ impl TrainArgs {
                     qat: self.qat,
                 })
             }
-            ModelKind::Transformer if self.qat => {
-                return Err(TrainerError::InvalidArgument(
-                    "--qat is implemented for the MLP only (the Transformer's attention layers are burn's own)".into(),
-                ));
-            }
             ModelKind::Transformer => {
                 let d = if self.paper_size {
                     TransformerConfig::paper(mocap)
@@ -390,6 +385,7 @@ impl TrainArgs {
                     d_model: self.d_model.unwrap_or(d.d_model),
                     heads: self.heads.unwrap_or(d.heads),
                     d_ff: self.d_ff.unwrap_or(d.d_ff),
+                    qat: self.qat,
                     ..d
                 })
             }

@@ -157,9 +157,14 @@ pub fn model_spec<B: Backend>(
     };
     // A model trained with int8-rounded weights is that model: its f32
     // description carries the rounded weights (which int8 stores exactly).
-    match net {
-        Net::Mlp(m) if m.qat => spec.with_int8_weights(None),
-        _ => spec,
+    let qat = match net {
+        Net::Mlp(m) => m.qat,
+        Net::Transformer(t) => t.qat,
+    };
+    if qat {
+        spec.with_int8_weights(None)
+    } else {
+        spec
     }
 }
 

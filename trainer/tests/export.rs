@@ -94,11 +94,11 @@ fn check_reports(f32: &ExportReport, int8: &ExportReport, scale: f64) {
     }
 }
 
-/// An MLP trained with `--qat` carries int8-rounded weights in its f32
+/// A model trained with `--qat` carries int8-rounded weights in its f32
 /// description: the f32 blob is what burn computed and the int8 blob differs
 /// from it only by the activations' rounding.
 #[test]
-fn a_qat_mlp_exports_to_int8_at_its_own_accuracy() {
+fn qat_models_export_to_int8_at_their_own_accuracy() {
     let flags = [
         "--task",
         "nbody",
@@ -168,23 +168,48 @@ fn a_qat_mlp_exports_to_int8_at_its_own_accuracy() {
         }
     }
 
-    let dir = scratch_dir("qat");
-    let (f32, int8) = train_and_export(&flags, data, &dir);
-    check_reports(&f32, &int8, 100.0);
-    assert!(
-        int8.int8_relative_change.abs() < 1e-3,
-        "int8 {} against f32 {}",
-        int8.int8_mse,
-        int8.f32_mse
-    );
-    let _ = std::fs::remove_dir_all(&dir);
-
-    let (code, _, err) = trainer(&["--task", "nbody", "--model", "transformer", "--qat"]);
-    assert_eq!(code, 1);
-    assert!(
-        err.contains("--qat is implemented for the MLP only"),
-        "{err}"
-    );
+    // Trained and exported, the MLP and the Transformer (whose attention
+    // then runs through `int8::self_attention`): the f32 blob is what burn
+    // computed, and int8 adds only the activations' rounding.
+    let transformer = [
+        "--model",
+        "transformer",
+        "--blocks",
+        "2",
+        "--d-model",
+        "16",
+        "--heads",
+        "4",
+        "--d-ff",
+        "24",
+    ];
+    let transformer: Vec<&str> = flags[..8]
+        .iter()
+        .chain(&transformer)
+        .chain(&["--qat"])
+        .copied()
+        .collect();
+    let config = Cli::try_parse_from(["trainer"].iter().chain(&transformer))
+        .unwrap()
+        .train
+        .config()
+        .unwrap();
+    assert!(matches!(&config.net, NetConfig::Transformer(t) if t.qat));
+    for (name, flags) in [
+        ("qat-mlp", &flags[..]),
+        ("qat-transformer", &transformer[..]),
+    ] {
+        let dir = scratch_dir(name);
+        let (f32, int8) = train_and_export(flags, data.clone(), &dir);
+        check_reports(&f32, &int8, 100.0);
+        assert!(
+            int8.int8_relative_change.abs() < 1e-3,
+            "{name}: int8 {} against f32 {}",
+            int8.int8_mse,
+            int8.f32_mse
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
 
 #[test]

@@ -5,7 +5,43 @@
 //! straight-through estimator).
 
 use burn::nn::Linear;
+use burn::nn::attention::MultiHeadAttention;
 use burn::prelude::*;
+
+/// `layer` on `x`, with int8-rounded weights when `qat`.
+pub fn dense<B: Backend, const D: usize>(
+    layer: &Linear<B>,
+    x: Tensor<B, D>,
+    qat: bool,
+) -> Tensor<B, D> {
+    if qat {
+        linear(layer, x)
+    } else {
+        layer.forward(x)
+    }
+}
+
+/// Self-attention as burn's `MultiHeadAttention::forward` computes it (no
+/// masks, no dropout), with its four projections int8-rounded.
+pub fn self_attention<B: Backend>(mha: &MultiHeadAttention<B>, x: Tensor<B, 3>) -> Tensor<B, 3> {
+    let [batch, tokens, d_model] = x.dims();
+    let heads = |y: Tensor<B, 3>| {
+        y.reshape([batch, tokens, mha.n_heads, mha.d_k])
+            .swap_dims(1, 2)
+    };
+    let query = heads(linear(&mha.query, x.clone()));
+    let key = heads(linear(&mha.key, x.clone()));
+    let value = heads(linear(&mha.value, x));
+    let scores = query
+        .matmul(key.transpose())
+        .div_scalar((mha.d_k as f32).sqrt());
+    let weights = burn::tensor::activation::softmax(scores, 3);
+    let context = weights
+        .matmul(value)
+        .swap_dims(1, 2)
+        .reshape([batch, tokens, d_model]);
+    linear(&mha.output, context)
+}
 
 /// `layer` applied to `x` with int8-rounded weights in the forward pass.
 pub fn linear<B: Backend, const D: usize>(layer: &Linear<B>, x: Tensor<B, D>) -> Tensor<B, D> {

@@ -71,12 +71,8 @@ impl<B: Backend> Mlp<B> {
     /// Hidden features, `[batch, 1, width]`.
     pub fn features(&self, x: Tensor<B, 2>) -> Tensor<B, 3> {
         let h = self.hidden.iter().fold(x, |h, layer| {
-            let h = if self.qat {
-                super::int8::linear(layer, h)
-            } else {
-                layer.forward(h)
-            };
-            self.activation.forward(h)
+            self.activation
+                .forward(super::int8::dense(layer, h, self.qat))
         });
         h.unsqueeze_dim(1)
     }

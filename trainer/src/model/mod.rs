@@ -125,10 +125,11 @@ impl<B: Backend> Net<B> {
     /// The head applied to features, flattened to `[batch, output_len]`.
     pub fn project(&self, features: Tensor<B, 3>) -> Tensor<B, 2> {
         let [batch, tokens, _] = features.dims();
-        let y = match self {
-            Self::Mlp(m) if m.qat => int8::linear(&m.head, features),
-            _ => self.head().forward(features),
+        let qat = match self {
+            Self::Mlp(m) => m.qat,
+            Self::Transformer(t) => t.qat,
         };
+        let y = int8::dense(self.head(), features, qat);
         let width = y.dims()[2];
         y.reshape([batch, tokens * width])
     }

@@ -9,7 +9,7 @@ use burn::nn::{Initializer, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::NetShape;
+use super::{NetShape, int8};
 
 /// The layer-norm epsilon (burn's default, stored in exported blobs).
 pub const LAYER_NORM_EPS: f64 = 1e-5;
@@ -28,6 +28,10 @@ pub struct TransformerConfig {
     /// A learned embedding per entity index (joints have identities; the
     /// bodies of an n-body system do not).
     pub entity_embedding: bool,
+    /// Train with int8-rounded dense weights in the forward pass
+    /// ([`super::int8`]).
+    #[serde(default)]
+    pub qat: bool,
 }
 
 impl TransformerConfig {
@@ -39,6 +43,7 @@ impl TransformerConfig {
             heads: 8,
             d_ff: 4 * 384,
             entity_embedding,
+            qat: false,
         }
     }
 
@@ -52,6 +57,7 @@ impl TransformerConfig {
             heads: 4,
             d_ff: 128,
             entity_embedding,
+            qat: false,
         }
     }
 
@@ -80,6 +86,7 @@ impl TransformerConfig {
                     .init(device),
                 ff1: LinearConfig::new(d, self.d_ff).init(device),
                 ff2: LinearConfig::new(self.d_ff, d).init(device),
+                qat: self.qat,
             })
             .collect();
         Transformer {
@@ -92,6 +99,7 @@ impl TransformerConfig {
             head: LinearConfig::new(d, w_out).init(device),
             tokens,
             heads: self.heads,
+            qat: self.qat,
         }
     }
 }
@@ -109,15 +117,22 @@ pub struct Block<B: Backend> {
     pub ff1: Linear<B>,
     /// Feed-forward, second layer.
     pub ff2: Linear<B>,
+    /// Whether the dense layers see int8-rounded weights ([`super::int8`]).
+    #[module(skip)]
+    pub qat: bool,
 }
 
 impl<B: Backend> Block<B> {
     fn forward(&self, h: Tensor<B, 3>) -> Tensor<B, 3> {
         let a = self.norm1.forward(h.clone());
-        let h = h + self.attention.forward(MhaInput::self_attn(a)).context;
-        let f = self.ff2.forward(burn::tensor::activation::gelu(
-            self.ff1.forward(self.norm2.forward(h.clone())),
-        ));
+        let attended = if self.qat {
+            int8::self_attention(&self.attention, a)
+        } else {
+            self.attention.forward(MhaInput::self_attn(a)).context
+        };
+        let h = h + attended;
+        let hidden = int8::dense(&self.ff1, self.norm2.forward(h.clone()), self.qat);
+        let f = int8::dense(&self.ff2, burn::tensor::activation::gelu(hidden), self.qat);
         h + f
     }
 }
@@ -141,6 +156,9 @@ pub struct Transformer<B: Backend> {
     /// Attention heads.
     #[module(skip)]
     pub heads: usize,
+    /// Whether the dense layers see int8-rounded weights ([`super::int8`]).
+    #[module(skip)]
+    pub qat: bool,
 }
 
 impl<B: Backend> Transformer<B> {
@@ -148,7 +166,7 @@ impl<B: Backend> Transformer<B> {
     pub fn features(&self, x: Tensor<B, 2>) -> Tensor<B, 3> {
         let [batch, len] = x.dims();
         let x = x.reshape([batch, self.tokens, len / self.tokens]);
-        let mut h = self.embed.forward(x);
+        let mut h = int8::dense(&self.embed, x, self.qat);
         if let Some(e) = &self.entity_embedding {
             h = h + e.val().unsqueeze_dim(0);
         }

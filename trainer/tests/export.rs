@@ -94,49 +94,72 @@ fn check_reports(f32: &ExportReport, int8: &ExportReport, scale: f64) {
     }
 }
 
+/// A short n-body run: the task, its sizes and the epochs.
+const NBODY_SHORT: [&str; 8] = [
+    "--task",
+    "nbody",
+    "--nbody-train",
+    "32",
+    "--nbody-eval",
+    "32",
+    "--epochs",
+    "3",
+];
+
+/// The two small models these tests train.
+const SMALL_MLP: [&str; 4] = ["--model", "mlp", "--hidden", "24"];
+const SMALL_TRANSFORMER: [&str; 10] = [
+    "--model",
+    "transformer",
+    "--blocks",
+    "2",
+    "--d-model",
+    "16",
+    "--heads",
+    "4",
+    "--d-ff",
+    "24",
+];
+
+/// The training configuration the command line `flags` gives.
+fn config_of(flags: &[&str]) -> remul_trainer::config::TrainConfig {
+    Cli::try_parse_from(["trainer"].iter().chain(flags))
+        .unwrap()
+        .train
+        .config()
+        .unwrap()
+}
+
+/// `NBODY_SHORT` then `model` then `extra`.
+fn nbody_flags<'a>(model: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
+    NBODY_SHORT
+        .iter()
+        .chain(model)
+        .chain(extra)
+        .copied()
+        .collect()
+}
+
 /// A model trained with `--qat` carries int8-rounded weights in its f32
 /// description: the f32 blob is what burn computed and the int8 blob differs
 /// from it only by the activations' rounding.
 #[test]
 fn qat_models_export_to_int8_at_their_own_accuracy() {
-    let flags = [
-        "--task",
-        "nbody",
-        "--nbody-train",
-        "32",
-        "--nbody-eval",
-        "32",
-        "--epochs",
-        "3",
-        "--model",
-        "mlp",
-        "--hidden",
-        "24",
-        "--qat",
-    ];
-    let data = Cli::try_parse_from(["trainer"].iter().chain(&flags))
-        .unwrap()
-        .train
-        .config()
-        .unwrap()
-        .task
-        .load(Path::new("-"))
-        .unwrap();
-    // `--qat` reaches the model, and its runtime description carries
+    let mlp = nbody_flags(&SMALL_MLP, &["--qat"]);
+    let transformer = nbody_flags(&SMALL_TRANSFORMER, &["--qat"]);
+    let config = config_of(&mlp);
+    let data = config.task.load(Path::new("-")).unwrap();
+    // `--qat` reaches both models, and the MLP's runtime description carries
     // weights that int8 stores exactly (rounding them again changes nothing).
-    let config = Cli::try_parse_from(["trainer"].iter().chain(&flags))
-        .unwrap()
-        .train
-        .config()
-        .unwrap();
     assert!(matches!(&config.net, NetConfig::Mlp(m) if m.qat));
+    assert!(matches!(&config_of(&transformer).net, NetConfig::Transformer(t) if t.qat));
     let device = Default::default();
     for qat in [true, false] {
-        let NetConfig::Mlp(mut mlp) = config.net.clone() else {
+        let NetConfig::Mlp(mut small) = config.net.clone() else {
             unreachable!()
         };
-        mlp.qat = qat;
-        let net: Net<NdArray<f32>> = NetConfig::Mlp(mlp).init(NetShape::of(&data.io), &device);
+        small.qat = qat;
+        let net: Net<NdArray<f32>> = NetConfig::Mlp(small).init(NetShape::of(&data.io), &device);
         let spec = model_spec(
             &net,
             "nbody",
@@ -171,34 +194,7 @@ fn qat_models_export_to_int8_at_their_own_accuracy() {
     // Trained and exported, the MLP and the Transformer (whose attention
     // then runs through `int8::self_attention`): the f32 blob is what burn
     // computed, and int8 adds only the activations' rounding.
-    let transformer = [
-        "--model",
-        "transformer",
-        "--blocks",
-        "2",
-        "--d-model",
-        "16",
-        "--heads",
-        "4",
-        "--d-ff",
-        "24",
-    ];
-    let transformer: Vec<&str> = flags[..8]
-        .iter()
-        .chain(&transformer)
-        .chain(&["--qat"])
-        .copied()
-        .collect();
-    let config = Cli::try_parse_from(["trainer"].iter().chain(&transformer))
-        .unwrap()
-        .train
-        .config()
-        .unwrap();
-    assert!(matches!(&config.net, NetConfig::Transformer(t) if t.qat));
-    for (name, flags) in [
-        ("qat-mlp", &flags[..]),
-        ("qat-transformer", &transformer[..]),
-    ] {
+    for (name, flags) in [("qat-mlp", &mlp), ("qat-transformer", &transformer)] {
         let dir = scratch_dir(name);
         let (f32, int8) = train_and_export(flags, data.clone(), &dir);
         check_reports(&f32, &int8, 100.0);
@@ -214,42 +210,10 @@ fn qat_models_export_to_int8_at_their_own_accuracy() {
 
 #[test]
 fn mlp_and_transformer_export_on_nbody() {
-    let flags = [
-        "--task",
-        "nbody",
-        "--nbody-train",
-        "32",
-        "--nbody-eval",
-        "32",
-        "--epochs",
-        "3",
-    ];
-    let data = Cli::try_parse_from(["trainer"].iter().chain(&flags))
-        .unwrap()
-        .train
-        .config()
-        .unwrap()
-        .task
-        .load(Path::new("-"))
-        .unwrap();
-    for model in [
-        &["--model", "mlp", "--hidden", "24"][..],
-        &[
-            "--model",
-            "transformer",
-            "--blocks",
-            "2",
-            "--d-model",
-            "16",
-            "--heads",
-            "4",
-            "--d-ff",
-            "24",
-        ],
-    ] {
+    let data = config_of(&NBODY_SHORT).task.load(Path::new("-")).unwrap();
+    for model in [&SMALL_MLP[..], &SMALL_TRANSFORMER[..]] {
         let dir = scratch_dir(model[1]);
-        let all: Vec<&str> = flags.iter().chain(model).copied().collect();
-        let (f32, int8) = train_and_export(&all, data.clone(), &dir);
+        let (f32, int8) = train_and_export(&nbody_flags(model, &[]), data.clone(), &dir);
         check_reports(&f32, &int8, 100.0);
         let _ = std::fs::remove_dir_all(&dir);
     }

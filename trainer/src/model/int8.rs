@@ -2,7 +2,9 @@
 //! weights as the int8 export stores them (per output channel, `s =
 //! max|w| / 127`, `q = round(w / s)` clamped to ±127, weight `q · s`),
 //! while the gradient reaches the f32 weights unchanged (the
-//! straight-through estimator).
+//! straight-through estimator). burn rounds halves to even where the export
+//! rounds them away from zero; a weight exactly halfway between two levels,
+//! which training does not produce in practice, could land one level apart.
 
 use burn::nn::Linear;
 use burn::nn::attention::MultiHeadAttention;

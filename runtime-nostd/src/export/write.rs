@@ -7,7 +7,8 @@ use crate::format::Quant;
 use crate::tensors::int8_row_stride;
 
 /// One weight row as int8 with its symmetric scale: `s = max|w| / 127`,
-/// `q = round(w / s)` clamped to ±127. A row whose scale would not be a
+/// `q = round(w / s)` (halves to even, as burn and the trainer's
+/// quantization-aware training round) clamped to ±127. A row whose scale would not be a
 /// normal positive f32 (all zero, or tiny) gets `s = 1` and quantizes to
 /// zeros. Deterministic: the same row always gives the same bytes.
 ///
@@ -15,6 +16,9 @@ use crate::tensors::int8_row_stride;
 /// let (q, s) = remul_runtime::export::quantize_row(&[0.3, -1.0, 0.1]);
 /// assert_eq!(q, [38, -127, 13]);
 /// assert_eq!(s, 1.0 / 127.0);
+/// // Halves go to the even level.
+/// let (q, _) = remul_runtime::export::quantize_row(&[127.0, 2.5, -0.5, 3.5]);
+/// assert_eq!(q, [127, 2, 0, 4]);
 /// ```
 pub fn quantize_row(row: &[f32]) -> (Vec<i8>, f32) {
     let max = row.iter().fold(0.0f32, |m, w| m.max(w.abs()));
@@ -22,7 +26,7 @@ pub fn quantize_row(row: &[f32]) -> (Vec<i8>, f32) {
     let scale = if scale.is_normal() { scale } else { 1.0 };
     let q = row
         .iter()
-        .map(|w| (w / scale).round().clamp(-127.0, 127.0) as i8)
+        .map(|w| (w / scale).round_ties_even().clamp(-127.0, 127.0) as i8)
         .collect();
     (q, scale)
 }

@@ -2,9 +2,10 @@
 //! weights as the int8 export stores them (per output channel, `s =
 //! max|w| / 127`, `q = round(w / s)` clamped to ±127, weight `q · s`),
 //! while the gradient reaches the f32 weights unchanged (the
-//! straight-through estimator). burn rounds halves to even where the export
-//! rounds them away from zero; a weight exactly halfway between two levels,
-//! which training does not produce in practice, could land one level apart.
+//! straight-through estimator). Halves round to the even level on both
+//! sides (burn-ndarray's `round`, the export's `quantize_row`): in a layer of
+//! 680 × 680 a few weights do sit exactly halfway after training. burn-cuda's
+//! rounding of halves has not been checked.
 
 use burn::nn::Linear;
 use burn::nn::attention::MultiHeadAttention;
@@ -129,5 +130,29 @@ mod tests {
             .to_vec::<f32>()
             .unwrap();
         assert_eq!(g, g_plain);
+    }
+
+    /// Weights exactly halfway between two levels round as the export
+    /// rounds them (to the even level), or a trained model and its blob
+    /// would differ by a level there.
+    #[test]
+    fn halves_round_as_the_export_rounds_them() {
+        let device = Default::default();
+        // One output row (a column here): max 127, so s = 1 and w / s = w.
+        let row = [127.0f32, 2.5, -0.5, 3.5, -6.5];
+        let layer = Linear::<B> {
+            weight: burn::module::Param::from_tensor(Tensor::from_data(
+                TensorData::new(row.to_vec(), [5, 1]),
+                &device,
+            )),
+            bias: None,
+        };
+        // x = e_i picks weight i out.
+        let x = Tensor::<B, 2>::eye(5, &device);
+        let y = linear(&layer, x).into_data().to_vec::<f32>().unwrap();
+        let (q, scale) = remul_runtime::export::quantize_row(&row);
+        let expected: Vec<f32> = q.iter().map(|&v| f32::from(v) * scale).collect();
+        assert_eq!(y, expected);
+        assert_eq!(y, [127.0, 2.0, -0.0, 4.0, -6.0]);
     }
 }

@@ -268,39 +268,5 @@ pub fn position_plus_velocity(entities: usize, k: f32, normalization: Normalizat
 /// The spec with every dense weight replaced by its int8 value times the
 /// row scale: the float model an int8 blob runs, up to activation rounding.
 pub fn dequantized(spec: &ModelSpec) -> ModelSpec {
-    fn fix(layer: &mut DenseSpec) {
-        let inputs = layer.inputs;
-        for row in layer.weight.chunks_exact_mut(inputs) {
-            let (q, s) = export::quantize_row(row);
-            for (w, q) in row.iter_mut().zip(q) {
-                *w = f32::from(q) * s;
-            }
-        }
-    }
-    let mut out = spec.clone();
-    match &mut out.architecture {
-        ArchitectureSpec::Mlp { layers, .. } => layers.iter_mut().for_each(fix),
-        ArchitectureSpec::Transformer {
-            embed,
-            blocks,
-            head,
-            ..
-        } => {
-            fix(embed);
-            fix(head);
-            for b in blocks {
-                for layer in [
-                    &mut b.query,
-                    &mut b.key,
-                    &mut b.value,
-                    &mut b.output,
-                    &mut b.ff1,
-                    &mut b.ff2,
-                ] {
-                    fix(layer);
-                }
-            }
-        }
-    }
-    out
+    spec.with_int8_weights(None)
 }

@@ -13,7 +13,9 @@ pub(crate) enum Prepared<'x> {
 }
 
 /// Readies `x` for dense layers stored as `quant`, using `activations` as
-/// room for the quantized vector.
+/// room for the quantized vector. Out of line, like [`forward`]: called
+/// from several places, and its quantizer is large.
+#[inline(never)]
 pub(crate) fn prepare<'x>(x: &'x [f32], activations: &'x mut [i16], quant: Quant) -> Prepared<'x> {
     match quant {
         Quant::F32 => Prepared::F32(x),
@@ -65,7 +67,9 @@ pub(crate) fn apply(layer: &Dense<'_>, input: &Prepared<'_>, y: &mut [f32]) {
     }
 }
 
-/// `y = W x + b`, preparing `x` on the way.
+/// `y = W x + b`, preparing `x` on the way. Out of line: six call sites,
+/// and a call costs a few instructions against a whole layer's.
+#[inline(never)]
 pub(crate) fn forward(layer: &Dense<'_>, x: &[f32], y: &mut [f32], activations: &mut [i16]) {
     let quant = match layer.weights {
         Weights::F32(_) => Quant::F32,

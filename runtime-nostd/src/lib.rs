@@ -31,6 +31,7 @@ mod equivariance;
 mod error;
 #[cfg(feature = "export")]
 pub mod export;
+mod float;
 pub mod format;
 pub mod kernels;
 mod mlp;

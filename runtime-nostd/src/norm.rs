@@ -7,7 +7,7 @@ pub(crate) fn layer_norm(x: &[f32], norm: &Norm<'_>, out: &mut [f32]) {
     let n = x.len().max(1) as f32;
     let mean = x.iter().sum::<f32>() / n;
     let variance = x.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / n;
-    let std = libm::sqrtf(variance + norm.eps);
+    let std = crate::float::sqrt(variance + norm.eps);
     let params = norm.gamma.iter().zip(norm.beta.iter());
     for ((o, v), (gamma, beta)) in out.iter_mut().zip(x).zip(params) {
         *o = (v - mean) / std * gamma + beta;

@@ -126,6 +126,9 @@ impl<'a> TensorReader<'a> {
         F32Le::new(self.take(count.checked_mul(4)?)?)
     }
 
+    /// Out of line: inlined into every reader of a block, it cost ~1 KB
+    /// of flash at opt-level 3.
+    #[inline(never)]
     pub fn dense(&mut self, inputs: usize, outputs: usize) -> Option<Dense<'a>> {
         let weights = match self.quant {
             Quant::F32 => Weights::F32(self.f32s(inputs.checked_mul(outputs)?)?),

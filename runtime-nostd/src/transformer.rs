@@ -137,7 +137,7 @@ fn attention(
     heads: usize,
 ) {
     let d_h = (d / heads.max(1)).max(1);
-    let sqrt_d_h = libm::sqrtf(d_h as f32);
+    let sqrt_d_h = crate::float::sqrt(d_h as f32);
     for (q_t, ctx_t) in q
         .chunks_exact(d.max(1))
         .zip(context.chunks_exact_mut(d.max(1)))

@@ -201,26 +201,54 @@ impl Layout {
     /// The mean of all position channels of all entities: the centroid that
     /// models subtract so that only rotations remain to be learned. `None`
     /// when the layout has no position channel.
+    ///
+    /// Summed in f32 with Neumaier's compensation, within about one ulp of
+    /// the exact mean: f64 would be software floating point on a
+    /// Cortex-M4F (about 10 % of a small MLP's inference there).
     pub fn centroid(&self, data: &[f32]) -> Result<Option<Vec3>, Error> {
         self.check(data)?;
-        let mut sum = [0.0f64; 3];
-        let mut count = 0usize;
+        let mut sums = [CompensatedSum::ZERO; 3];
+        let mut count = 0u32;
         for entity in data.chunks_exact(self.entity_width()) {
             for at in self.offsets_of(Channel::Position) {
-                for k in 0..3 {
-                    sum[k] += f64::from(entity[at + k]);
+                for (k, sum) in sums.iter_mut().enumerate() {
+                    sum.add(entity[at + k]);
                 }
                 count += 1;
             }
         }
-        Ok((count > 0).then(|| {
-            let n = count as f64;
-            [
-                (sum[0] / n) as f32,
-                (sum[1] / n) as f32,
-                (sum[2] / n) as f32,
-            ]
-        }))
+        Ok((count > 0).then(|| sums.map(|sum| sum.total() / count as f32)))
+    }
+}
+
+/// A running f32 sum that carries its rounding error (Neumaier's variant
+/// of Kahan summation): the total is as if summed in about twice the
+/// precision, rounded once.
+#[derive(Clone, Copy)]
+struct CompensatedSum {
+    sum: f32,
+    error: f32,
+}
+
+impl CompensatedSum {
+    const ZERO: Self = Self {
+        sum: 0.0,
+        error: 0.0,
+    };
+
+    fn add(&mut self, v: f32) {
+        let t = self.sum + v;
+        // The smaller addend is the one whose low bits the addition lost.
+        self.error += if self.sum.abs() >= v.abs() {
+            (self.sum - t) + v
+        } else {
+            (v - t) + self.sum
+        };
+        self.sum = t;
+    }
+
+    fn total(self) -> f32 {
+        self.sum + self.error
     }
 }
 

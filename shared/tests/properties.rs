@@ -206,3 +206,27 @@ fn postcard_like(fields: &(u32, Vec<Channel>)) -> Result<Layout, String> {
     .map_err(|e| e.to_string())?;
     serde_json::from_str::<Layout>(&text).map_err(|e| e.to_string())
 }
+
+proptest! {
+    /// The f32 compensated centroid is within one ulp of the exact mean
+    /// (computed in f64, where these sums are exact), even where plain f32
+    /// summation cancels: large positions far from their mean.
+    #[test]
+    fn centroid_is_within_one_ulp_of_the_exact_mean(
+        offset in -1000.0f32..1000.0,
+        points in prop::collection::vec(prop::array::uniform3(-50.0f32..50.0), 1..64),
+    ) {
+        let layout = Layout::new(points.len(), &[Channel::Position]).unwrap();
+        let x: Vec<f32> = points.iter().flatten().map(|&v| v + offset).collect();
+        let centroid = layout.centroid(&x).unwrap().unwrap();
+        for (k, &mean) in centroid.iter().enumerate() {
+            let exact = x.iter().skip(k).step_by(3).map(|&v| f64::from(v)).sum::<f64>()
+                / points.len() as f64;
+            let ulp = f64::from((exact as f32).abs().max(f32::MIN_POSITIVE)) * f64::from(f32::EPSILON);
+            prop_assert!(
+                (f64::from(mean) - exact).abs() <= ulp,
+                "axis {k}: {mean} vs exact {exact}"
+            );
+        }
+    }
+}

@@ -469,7 +469,8 @@ fn head_gradient_norms<B: AutodiffBackend>(
     (norm_of(0, plain), norm_of(plain, rotated))
 }
 
-fn validate(config: &TrainConfig, data: &TaskData) -> Result<()> {
+/// Checks a run's settings against its data before anything is written.
+pub(crate) fn validate(config: &TrainConfig, data: &TaskData) -> Result<()> {
     let bad = |s: &str| Err(TrainerError::InvalidArgument(s.into()));
     if config.batch_size == 0 {
         return bad("--batch-size must be at least 1");

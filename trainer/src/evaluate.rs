@@ -46,8 +46,10 @@ impl<B: Backend> Predictor<'_, B> {
             .zip((0..).step_by(EVAL_CHUNK))
         {
             let n = chunk.len() / n_in;
+            // In the network's own float type (f64 after `Net::to_f64`).
             let x =
-                Tensor::<B, 2>::from_data(TensorData::new(chunk.to_vec(), [n, n_in]), self.device);
+                Tensor::<B, 2>::from_data(TensorData::new(chunk.to_vec(), [n, n_in]), self.device)
+                    .cast(self.net.head().weight.val().dtype());
             let y = self.net.forward(x).into_data().convert::<f32>();
             let y = y.as_slice::<f32>().unwrap_or_default();
             let rows_out = out[start * n_out..(start + n) * n_out].chunks_exact_mut(n_out);

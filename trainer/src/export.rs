@@ -185,10 +185,11 @@ pub struct ExportReport {
     pub int8_mse: f64,
     /// Largest |runtime f32 − burn| over the test outputs.
     pub f32_max_abs_vs_burn: f64,
-    /// Largest |runtime f32 − f64 reference| (the same weights evaluated in
-    /// f64 by `ModelSpec::forward_f32`).
+    /// Largest |runtime f32 − burn in f64|: the same trained model run by
+    /// burn on its f64 CPU backend, the reference without f32 rounding in
+    /// the network.
     pub f32_max_abs_vs_f64: f64,
-    /// Largest |burn − f64 reference|: burn's own rounding, for scale.
+    /// Largest |burn − burn in f64|: burn's own f32 rounding, for scale.
     pub burn_max_abs_vs_f64: f64,
     /// (int8 MSE − f32 MSE) / f32 MSE.
     pub int8_relative_change: f64,
@@ -264,10 +265,13 @@ pub fn export<B: Backend>(
         .map(|(a, b)| f64::from((a - b).abs()))
         .fold(0.0, f64::max);
 
-    let mut reference = Vec::with_capacity(burn_out.len());
-    for x in test.inputs_iter() {
-        reference.extend(spec.forward_f32(x).map_err(blob_err)?);
+    let reference = Predictor {
+        net: &net.clone().to_f64(),
+        io: &data.io,
+        norm: normalization,
+        device,
     }
+    .predict_split(test)?;
     let max_diff = |a: &[f32], b: &[f32]| {
         a.iter()
             .zip(b)

@@ -42,7 +42,7 @@ pub fn print_export(r: &ExportReport) {
         100.0 * r.int8_relative_change
     );
     println!(
-        "f32 blob vs burn max |Δ| {:.3e} over {} test samples (vs an f64 evaluation: blob {:.3e}, burn {:.3e})",
+        "f32 blob vs burn max |Δ| {:.3e} over {} test samples (vs burn in f64: blob {:.3e}, burn {:.3e})",
         r.f32_max_abs_vs_burn, r.samples, r.f32_max_abs_vs_f64, r.burn_max_abs_vs_f64
     );
     println!("blob E {:.4}  E' {:.4}", r.e, r.e_prime);

@@ -134,6 +134,22 @@ impl<B: Backend> Net<B> {
         y.reshape([batch, tokens * width])
     }
 
+    /// The same model with every parameter in f64, for a reference
+    /// forward pass without f32 rounding (the input is cast to match, see
+    /// [`crate::evaluate::Predictor`]).
+    pub fn to_f64(self) -> Self {
+        struct ToF64;
+        impl<B: Backend> burn::module::ModuleMapper<B> for ToF64 {
+            fn map_float<const D: usize>(
+                &mut self,
+                param: burn::module::Param<Tensor<B, D>>,
+            ) -> burn::module::Param<Tensor<B, D>> {
+                param.map(|t| t.cast(burn::tensor::DType::F64))
+            }
+        }
+        self.map(&mut ToF64)
+    }
+
     /// The whole model: `[batch, input_len]` to `[batch, output_len]`.
     pub fn forward(&self, x: Tensor<B, 2>) -> Tensor<B, 2> {
         self.project(self.features(x))

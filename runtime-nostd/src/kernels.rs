@@ -351,7 +351,9 @@ pub fn dot_i8_i16_portable(row: &[u8], activations: &[i16]) -> i32 {
 /// [`dot_i8_i16`] in portable Rust with the activations in the DSP kernel's
 /// order ([`activation_slot`] with the `dsp` feature: `a0 a2 a1 a3` per group
 /// of four; a last group of fewer than four in natural order). The DSP
-/// kernel falls back to it for rows that are not 4-byte aligned.
+/// kernel falls back to it for rows that are not 4-byte aligned (out of
+/// line: that fallback is cold, and an inlined copy costs flash).
+#[inline(never)]
 pub fn dot_i8_i16_interleaved(row: &[u8], activations: &[i16]) -> i32 {
     let (w4, w_tail) = row.as_chunks::<4>();
     let (a4, a_tail) = activations.as_chunks::<4>();

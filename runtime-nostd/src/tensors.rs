@@ -33,6 +33,7 @@ impl<'a> F32Le<'a> {
     }
 
     /// Copies the values into `out` (as many as fit).
+    #[inline(never)]
     pub fn copy_to(&self, out: &mut [f32]) {
         for (o, v) in out.iter_mut().zip(self.iter()) {
             *o = v;
@@ -40,6 +41,7 @@ impl<'a> F32Le<'a> {
     }
 
     /// Whether every value is finite.
+    #[inline(never)]
     pub fn all_finite(&self) -> bool {
         self.iter().all(f32::is_finite)
     }

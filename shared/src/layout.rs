@@ -119,7 +119,9 @@ impl Layout {
         &self.channels
     }
 
-    /// Numbers per entity.
+    /// Numbers per entity. Out of line: called from many places, and an
+    /// inlined copy of this short loop costs ~100 bytes on a Cortex-M.
+    #[inline(never)]
     pub fn entity_width(&self) -> usize {
         self.channels.iter().map(|c| c.width()).sum()
     }

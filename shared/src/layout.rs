@@ -119,8 +119,9 @@ impl Layout {
         &self.channels
     }
 
-    /// Numbers per entity. Out of line: called from many places, and an
-    /// inlined copy of this short loop costs ~100 bytes on a Cortex-M.
+    /// Numbers per entity. Out of line: called from many places, where an
+    /// inlined, unrolled copy of this short loop cost 3.7 KB of a
+    /// Cortex-M4F runtime's flash in all.
     #[inline(never)]
     pub fn entity_width(&self) -> usize {
         self.channels.iter().map(|c| c.width()).sum()

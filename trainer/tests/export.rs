@@ -76,10 +76,10 @@ fn check_reports(f32: &ExportReport, int8: &ExportReport, scale: f64) {
     // The f32 blob is the trained model: equal to burn up to f32 rounding of
     // outputs of magnitude `scale`.
     assert!(f32.f32_max_abs_vs_burn <= 1e-6 * scale.max(1.0), "{f32:?}");
-    // So is it to burn's f64 forward pass of the same model, which really
-    // is f64: burn's f32 pass is not bit-equal to it.
+    // So is it to burn's f64 forward pass of the same model (that this pass
+    // is f64: `to_f64_casts_every_parameter_and_the_forward_pass` in
+    // `model/mod.rs`).
     assert!(f32.f32_max_abs_vs_f64 <= 1e-6 * scale.max(1.0), "{f32:?}");
-    assert!(f32.burn_max_abs_vs_f64 > 0.0, "{f32:?}");
     assert!(
         (f32.f32_mse - f32.burn_mse).abs() <= 1e-6 * f32.burn_mse.max(1e-9),
         "{f32:?}"

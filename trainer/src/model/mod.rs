@@ -155,3 +155,65 @@ impl<B: Backend> Net<B> {
         self.project(self.features(x))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use burn::backend::NdArray;
+    use burn::module::{ModuleVisitor, Param};
+    use burn::tensor::{DType, TensorData};
+
+    use super::*;
+
+    type B = NdArray<f32>;
+
+    /// Every float parameter's dtype.
+    struct Dtypes(Vec<DType>);
+
+    impl ModuleVisitor<B> for Dtypes {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
+            self.0.push(param.val().dtype());
+        }
+    }
+
+    #[test]
+    fn to_f64_casts_every_parameter_and_the_forward_pass() {
+        let device = Default::default();
+        let shape = NetShape {
+            entities: 2,
+            input_len: 12,
+            output_len: 6,
+        };
+        let configs = [
+            NetConfig::Mlp(MlpConfig {
+                hidden: 8,
+                qat: true,
+                ..MlpConfig::default()
+            }),
+            NetConfig::Transformer(TransformerConfig {
+                blocks: 1,
+                d_model: 8,
+                heads: 2,
+                d_ff: 8,
+                entity_embedding: true,
+                qat: true,
+            }),
+        ];
+        for config in configs {
+            let net: Net<B> = config.init(shape, &device);
+            let net = net.to_f64();
+            let mut dtypes = Dtypes(Vec::new());
+            net.visit(&mut dtypes);
+            assert!(dtypes.0.len() > 4, "{config:?}");
+            assert!(
+                dtypes.0.iter().all(|&d| d == DType::F64),
+                "{config:?}: {:?}",
+                dtypes.0
+            );
+            let x = Tensor::<B, 2>::from_data(TensorData::new(vec![0.5f32; 24], [2, 12]), &device)
+                .cast(DType::F64);
+            let y = net.forward(x);
+            assert_eq!(y.dtype(), DType::F64, "{config:?}");
+            assert_eq!(y.dims(), [2, 6]);
+        }
+    }
+}

@@ -64,6 +64,9 @@ done
 REMUL_MODEL=../models/mocap-transformer.bin run_in_qemu transformer
 run_in_qemu mlp-portable --no-default-features
 REMUL_MODEL=../models/mocap-transformer.bin run_in_qemu transformer-portable --no-default-features
+# f32 blobs: the VFMA chains must give the host's bits (their golden vectors).
+REMUL_MODEL=../runtime-nostd/tests/data/mlp-f32.bin run_in_qemu mlp-f32
+REMUL_MODEL=../runtime-nostd/tests/data/transformer-f32.bin run_in_qemu transformer-f32
 
 step "board build: defmt over RTT, panic-probe, STM32F411 memory map (not run)"
 nice cargo build --locked --release --features rtt
@@ -92,7 +95,7 @@ awk -v mlp="$(layer_of mlp)" -v transformer="$(layer_of transformer)" -v ram="$r
 }'
 
 step "summary"
-for name in mlp transformer mlp-portable transformer-portable; do
+for name in mlp transformer mlp-portable transformer-portable mlp-f32 transformer-f32; do
   echo "-- $name"
   grep -E "^(model:|golden|predict:|dense|quantize and|E' =|flash:|RAM:|result:)" "$results/$name.log"
 done

@@ -41,9 +41,13 @@ pub(crate) fn prepare<'x>(x: &'x [f32], activations: &'x mut [i16], quant: Quant
 pub(crate) fn apply(layer: &Dense<'_>, input: &Prepared<'_>, y: &mut [f32]) {
     match (&layer.weights, input) {
         (Weights::F32(w), Prepared::F32(x)) => {
-            let rows = w.raw().chunks_exact(layer.inputs.max(1));
-            for ((out, row), b) in y.iter_mut().zip(rows).zip(layer.bias.iter()) {
-                *out = kernels::dot_f32(row, x) + b;
+            let Some(x) = x.get(..layer.inputs) else {
+                return y.fill(f32::NAN);
+            };
+            // Bias after the sums, as the trainer's matmul-then-add does.
+            kernels::dot_rows_f32(w.raw(), x, y);
+            for (out, b) in y.iter_mut().zip(layer.bias.iter()) {
+                *out += b;
             }
         }
         (

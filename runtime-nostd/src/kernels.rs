@@ -46,6 +46,8 @@ use crate::format::MAX_WIDTH;
 
 #[cfg(all(feature = "dsp", target_arch = "arm"))]
 mod dsp;
+#[cfg(all(feature = "std", any(target_arch = "x86", target_arch = "x86_64")))]
+mod fma_x86;
 
 /// Whether [`dot_i8_i16`] is the Cortex-M DSP (`SMLAD`) kernel in this build.
 pub const DSP_KERNEL: bool = cfg!(all(feature = "dsp", target_arch = "arm"));
@@ -371,26 +373,93 @@ pub fn dot_i8_i16_interleaved(row: &[u8], activations: &[i16]) -> i32 {
     sum
 }
 
+/// Inputs per block of [`dot_f32`]: the depth of one pass of the trainer's
+/// CPU matrix multiply (matrixmultiply's `sgemm` under burn-ndarray).
+pub const F32_BLOCK: usize = 256;
+
 /// `Σ w_i · x_i` of one f32 row (little-endian bytes) and an f32 vector,
-/// in a fixed order: eight interleaved partial sums, added pairwise, then
-/// the tail. Fixed so every target gives the same bits; eight lanes so
-/// it vectorizes on hosts and hides FPU latency on a Cortex-M4F.
+/// summed as the trainer's matrix multiply sums them on a CPU with FMA:
+/// per block of [`F32_BLOCK`] inputs one chain of fused multiply-adds
+/// from zero, then the blocks' sums in order. A fused multiply-add is
+/// rounded once, exactly as IEEE 754 defines it, so every target gives the
+/// same bits, and an f32 blob reproduces the trainer's float model instead
+/// of being a few ulps from it.
 #[inline]
 pub fn dot_f32(row: &[[u8; 4]], x: &[f32]) -> f32 {
-    let (w8, w_tail) = row.as_chunks::<8>();
-    let (x8, x_tail) = x.as_chunks::<8>();
-    let mut acc = [0.0f32; 8];
-    for (w, v) in w8.iter().zip(x8) {
-        for ((a, wb), xv) in acc.iter_mut().zip(w).zip(v) {
-            *a += f32::from_le_bytes(*wb) * xv;
+    let mut sum = 0.0f32;
+    for (w, x) in row.chunks(F32_BLOCK).zip(x.chunks(F32_BLOCK)) {
+        let mut block = [0.0f32];
+        crate::float::fma_rows(w, x, &mut block);
+        sum += block[0];
+    }
+    sum
+}
+
+/// [`dot_f32`] for every row of `x.len()` weights in `weights`, into `y`
+/// (as many rows as both hold). On x86 hosts with std, the FMA instruction
+/// when the CPU has it (the same bits, about 20 times faster).
+pub fn dot_rows_f32(weights: &[[u8; 4]], x: &[f32], y: &mut [f32]) {
+    #[cfg(all(feature = "std", any(target_arch = "x86", target_arch = "x86_64")))]
+    if fma_x86::available() {
+        return fma_x86::dot_rows(weights, x, y);
+    }
+    if x.len() <= F32_BLOCK {
+        // One block: the chain is the whole sum (0 + chain = chain).
+        return crate::float::fma_rows(weights, x, y);
+    }
+    for (out, row) in y.iter_mut().zip(weights.chunks_exact(x.len())) {
+        *out = dot_f32(row, x);
+    }
+}
+
+/// `Σ a_i · b_i` of two f32 vectors in [`dot_f32`]'s order (the trainer's
+/// attention products are matrix multiplies too).
+pub fn dot_f32_f32(a: &[f32], b: &[f32]) -> f32 {
+    let mut sum = 0.0f32;
+    for (a, b) in a.chunks(F32_BLOCK).zip(b.chunks(F32_BLOCK)) {
+        let mut block = [0.0f32];
+        crate::float::fma_rows_f32(a, b, &mut block);
+        sum += block[0];
+    }
+    sum
+}
+
+/// [`dot_f32_f32`] of every row of `x.len()` values in `rows` with `x`,
+/// into `y` (as many rows as both hold); with x86's FMA where
+/// [`dot_rows_f32`] uses it.
+pub fn dot_rows_f32_f32(rows: &[f32], x: &[f32], y: &mut [f32]) {
+    #[cfg(all(feature = "std", any(target_arch = "x86", target_arch = "x86_64")))]
+    if fma_x86::available() {
+        // x86 is little-endian: an f32's bytes are its `to_le_bytes`.
+        return fma_x86::dot_rows(bytemuck::cast_slice(rows), x, y);
+    }
+    if x.len() <= F32_BLOCK {
+        return crate::float::fma_rows_f32(rows, x, y);
+    }
+    for (out, row) in y.iter_mut().zip(rows.chunks_exact(x.len())) {
+        *out = dot_f32_f32(row, x);
+    }
+}
+
+/// `Σ x_i` in the order of the trainer's reductions (ndarray's `sum` over
+/// a contiguous axis, behind burn's `sum_dim` and `mean_dim`): eight
+/// partial sums over the whole groups of eight, folded as `(p0 + p4)`,
+/// `(p1 + p5)`, `(p2 + p6)`, `(p3 + p7)` into a sum from zero, then the
+/// rest in order.
+pub fn sum_f32(mut values: impl ExactSizeIterator<Item = f32>) -> f32 {
+    let mut p = [0.0f32; 8];
+    for _ in 0..values.len() / 8 {
+        for p_j in p.iter_mut() {
+            *p_j += values.next().unwrap_or(0.0);
         }
     }
-    let mut tail = 0.0f32;
-    for (wb, xv) in w_tail.iter().zip(x_tail) {
-        tail += f32::from_le_bytes(*wb) * xv;
-    }
-    let [a0, a1, a2, a3, a4, a5, a6, a7] = acc;
-    (((a0 + a4) + (a1 + a5)) + ((a2 + a6) + (a3 + a7))) + tail
+    let [p0, p1, p2, p3, p4, p5, p6, p7] = p;
+    let mut sum = 0.0f32;
+    sum += p0 + p4;
+    sum += p1 + p5;
+    sum += p2 + p6;
+    sum += p3 + p7;
+    values.fold(sum, |sum, v| sum + v)
 }
 
 #[cfg(test)]
@@ -632,5 +701,39 @@ mod tests {
         assert_eq!(quantize_activations(&[0.0; 3], &mut out, 100), 0.0);
         assert!(quantize_activations(&[f32::NAN], &mut out, 100).is_nan());
         assert!(quantize_activations(&[f32::INFINITY], &mut out, 100).is_nan());
+    }
+
+    proptest! {
+        /// Every f32 row kernel (x86 FMA where this host has it, the
+        /// portable `libm::fmaf` chain) gives the same bits, for widths on
+        /// both sides of a block and groups of eight rows with a rest.
+        #[test]
+        fn f32_row_kernels_agree(
+            inputs in 1usize..600,
+            outputs in 1usize..20,
+            seed in any::<u32>(),
+        ) {
+            let value = |i: usize| {
+                let t = ((i as u32).wrapping_mul(2_654_435_761) ^ seed) as f32 / u32::MAX as f32;
+                (t - 0.5) * [0.01f32, 1.0, 40.0][i % 3]
+            };
+            let rows: Vec<f32> = (0..inputs * outputs).map(value).collect();
+            let x: Vec<f32> = (0..inputs).map(|i| value(i + 7_777)).collect();
+            let bytes: Vec<[u8; 4]> = rows.iter().map(|v| v.to_le_bytes()).collect();
+            let mut y = vec![0.0f32; outputs];
+            let mut y_f32 = vec![0.0f32; outputs];
+            dot_rows_f32(&bytes, &x, &mut y);
+            dot_rows_f32_f32(&rows, &x, &mut y_f32);
+            for (j, row) in bytes.chunks(inputs).enumerate() {
+                let portable = row.iter().zip(&x).fold(0.0f32, |acc, (w, x)| {
+                    libm::fmaf(f32::from_le_bytes(*w), *x, acc)
+                });
+                // One block: the chain alone; more: blocks summed in order.
+                let expected = if inputs <= F32_BLOCK { portable } else { dot_f32(row, &x) };
+                prop_assert_eq!(y[j].to_bits(), expected.to_bits());
+                prop_assert_eq!(y_f32[j].to_bits(), expected.to_bits());
+                prop_assert_eq!(dot_f32(row, &x).to_bits(), expected.to_bits());
+            }
+        }
     }
 }

@@ -6,7 +6,7 @@ use crate::format::{Activation, Payload};
 use crate::norm::layer_norm;
 use crate::normalize::Frame;
 use crate::tensors::TensorReader;
-use crate::{Error, activation, dense, scratch};
+use crate::{Error, activation, dense, kernels, scratch};
 
 /// Tensor data ran out although validation passed: never expected.
 const INCONSISTENT: Error = Error::invalid("tensor data does not match the architecture");
@@ -75,15 +75,28 @@ pub(crate) fn forward(
         {
             layer_norm(h_t, &block.norm1, a_t);
         }
-        let projections = q
-            .chunks_exact_mut(d.max(1))
-            .zip(k.chunks_exact_mut(d.max(1)))
-            .zip(v.chunks_exact_mut(d.max(1)));
-        for (a_t, ((q_t, k_t), v_t)) in normed.chunks_exact(d.max(1)).zip(projections) {
+        // K head-major ([head][token][d_h]) and V transposed per head
+        // ([head][d_h][token]): the rows of the two products below.
+        let d_h = (d / dims.heads.max(1)).max(1);
+        for (token, (a_t, q_t)) in normed
+            .chunks_exact(d.max(1))
+            .zip(q.chunks_exact_mut(d.max(1)))
+            .enumerate()
+        {
             let input = dense::prepare(a_t, activations, p.quant);
             dense::apply(&block.query, &input, q_t);
-            dense::apply(&block.key, &input, k_t);
-            dense::apply(&block.value, &input, v_t);
+            dense::apply(&block.key, &input, token_out);
+            let key_rows = k
+                .chunks_exact_mut(t * d_h)
+                .filter_map(|h| h.chunks_exact_mut(d_h).nth(token));
+            for (row, k_ti) in key_rows.zip(token_out.chunks_exact(d_h)) {
+                row.copy_from_slice(k_ti);
+            }
+            dense::apply(&block.value, &input, token_out);
+            let value_slots = v.chunks_exact_mut(t).filter_map(|c| c.get_mut(token));
+            for (slot, value) in value_slots.zip(token_out.iter()) {
+                *slot = *value;
+            }
         }
         // The normalized tokens are used up: the context goes in their place.
         attention(q, k, v, normed, scores, d, dims.heads);
@@ -126,7 +139,11 @@ fn add(acc: &mut [f32], values: &[f32]) {
 }
 
 /// Multi-head self-attention: for every token t and head i (channels
-/// `[i·d_h, (i+1)·d_h)`), `ctx_t = Σ_j softmax_j(q_t·k_j / √d_h) v_j`.
+/// `[i·d_h, (i+1)·d_h)`), `ctx_t = Σ_j softmax_j(q_t·k_j / √d_h) v_j`, in
+/// the trainer's order: both products as its matrix multiplies
+/// ([`kernels::dot_rows_f32_f32`]), the softmax's sum as its reductions.
+/// `k` is head-major, `[head][token][d_h]`; `v` transposed per head,
+/// `[head][d_h][token]`.
 fn attention(
     q: &[f32],
     k: &[f32],
@@ -137,44 +154,35 @@ fn attention(
     heads: usize,
 ) {
     let d_h = (d / heads.max(1)).max(1);
+    let per_head = scores.len() * d_h;
     let sqrt_d_h = crate::float::sqrt(d_h as f32);
     for (q_t, ctx_t) in q
         .chunks_exact(d.max(1))
         .zip(context.chunks_exact_mut(d.max(1)))
     {
-        for (head, (q_ti, ctx_ti)) in q_t
+        let heads = q_t
             .chunks_exact(d_h)
             .zip(ctx_t.chunks_exact_mut(d_h))
-            .enumerate()
-        {
-            let channels = head * d_h..(head + 1) * d_h;
+            .zip(k.chunks_exact(per_head).zip(v.chunks_exact(per_head)));
+        for ((q_ti, ctx_ti), (k_i, v_i)) in heads {
+            kernels::dot_rows_f32_f32(k_i, q_ti, scores);
             let mut max = f32::NEG_INFINITY;
-            for (s, k_j) in scores.iter_mut().zip(k.chunks_exact(d.max(1))) {
-                let k_ji = k_j.get(channels.clone()).unwrap_or(&[]);
-                *s = dot(q_ti, k_ji) / sqrt_d_h;
+            for s in scores.iter_mut() {
+                *s /= sqrt_d_h;
                 // A comparison, where `f32::max` is a library call on a
                 // Cortex-M4F; the same result (a NaN score is skipped by both).
                 if *s > max {
                     max = *s;
                 }
             }
-            let mut sum = 0.0f32;
             for s in scores.iter_mut() {
                 *s = libm::expf(*s - max);
-                sum += *s;
             }
-            ctx_ti.fill(0.0);
-            for (s, v_j) in scores.iter().zip(v.chunks_exact(d.max(1))) {
-                let weight = s / sum;
-                let v_ji = v_j.get(channels.clone()).unwrap_or(&[]);
-                for (c, value) in ctx_ti.iter_mut().zip(v_ji) {
-                    *c += weight * value;
-                }
+            let sum = kernels::sum_f32(scores.iter().copied());
+            for s in scores.iter_mut() {
+                *s /= sum;
             }
+            kernels::dot_rows_f32_f32(v_i, scores, ctx_ti);
         }
     }
-}
-
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }

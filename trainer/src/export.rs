@@ -379,3 +379,77 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         TrainerError::io(path, e)
     })
 }
+
+/// The runtime's f32 arithmetic follows burn-ndarray's summation orders,
+/// so that an f32 blob reproduces the model it was exported from: these
+/// compare the runtime's primitives with burn's own ops, bit for bit.
+#[cfg(test)]
+mod tests {
+    use burn::backend::NdArray;
+    use burn::prelude::*;
+    use remul_runtime::kernels;
+
+    type B = NdArray<f32>;
+
+    /// Values of mixed signs and magnitudes, so that any change of summation
+    /// order shows in the last bits.
+    fn values(n: usize, seed: usize) -> Vec<f32> {
+        (0..n)
+            .map(|i| {
+                let t = ((i * 7919 + seed * 104_729) as f32 * 0.618_034).sin();
+                t * [0.01f32, 0.3, 1.0, 7.0, 50.0][(i + seed) % 5]
+            })
+            .collect()
+    }
+
+    fn tensor(values: &[f32], shape: [usize; 2]) -> Tensor<B, 2> {
+        Tensor::from_data(TensorData::new(values.to_vec(), shape), &Default::default())
+    }
+
+    #[test]
+    fn sum_follows_burns_sum_dim() {
+        for n in [1, 5, 8, 9, 16, 31, 64, 100, 257] {
+            let x = values(n, n);
+            let burn: Vec<f32> = tensor(&x, [1, n]).sum_dim(1).into_data().to_vec().unwrap();
+            let runtime = kernels::sum_f32(x.iter().copied());
+            assert_eq!(runtime.to_bits(), burn[0].to_bits(), "n = {n}");
+        }
+    }
+
+    /// burn's matmul is matrixmultiply's FMA kernel on CPUs with FMA; on
+    /// others its summation differs, and so would this comparison.
+    #[test]
+    fn dot_products_follow_burns_matmul() {
+        #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+        if !std::is_x86_feature_detected!("fma") {
+            eprintln!("skipped: this CPU has no FMA, so burn's matmul sums differently");
+            return;
+        }
+        for (m, k, n) in [(1, 9, 3), (2, 186, 37), (3, 680, 11), (4, 16, 31)] {
+            let x = values(m * k, k);
+            let w = values(k * n, n); // [k, n], as a burn Linear stores it
+            let burn: Vec<f32> = tensor(&x, [m, k])
+                .matmul(tensor(&w, [k, n]))
+                .into_data()
+                .to_vec()
+                .unwrap();
+            // The runtime's rows are burn's columns.
+            let rows: Vec<f32> = (0..n)
+                .flat_map(|j| w.iter().skip(j).step_by(n).copied())
+                .collect();
+            let bytes: Vec<[u8; 4]> = rows.iter().map(|v| v.to_le_bytes()).collect();
+            for (x_i, burn_i) in x.chunks(k).zip(burn.chunks(n)) {
+                let mut y = vec![0.0; n];
+                kernels::dot_rows_f32(&bytes, x_i, &mut y);
+                let mut y_f32 = vec![0.0; n];
+                kernels::dot_rows_f32_f32(&rows, x_i, &mut y_f32);
+                for (j, row) in bytes.chunks(k).enumerate() {
+                    let one = kernels::dot_f32(row, x_i);
+                    assert_eq!(one.to_bits(), burn_i[j].to_bits(), "{m}×{k}×{n}, {j}");
+                    assert_eq!(y[j].to_bits(), burn_i[j].to_bits(), "{m}×{k}×{n}, {j}");
+                    assert_eq!(y_f32[j].to_bits(), burn_i[j].to_bits(), "{m}×{k}×{n}");
+                }
+            }
+        }
+    }
+}

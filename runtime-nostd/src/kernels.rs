@@ -446,11 +446,14 @@ pub fn dot_rows_f32_f32(rows: &[f32], x: &[f32], y: &mut [f32]) {
 /// partial sums over the whole groups of eight, folded as `(p0 + p4)`,
 /// `(p1 + p5)`, `(p2 + p6)`, `(p3 + p7)` into a sum from zero, then the
 /// rest in order.
-pub fn sum_f32(mut values: impl ExactSizeIterator<Item = f32>) -> f32 {
+/// Out of line: one copy for the layer norm and the softmax.
+#[inline(never)]
+pub fn sum_f32(values: &[f32]) -> f32 {
+    let (groups, rest) = values.as_chunks::<8>();
     let mut p = [0.0f32; 8];
-    for _ in 0..values.len() / 8 {
-        for p_j in p.iter_mut() {
-            *p_j += values.next().unwrap_or(0.0);
+    for group in groups {
+        for (p_j, v) in p.iter_mut().zip(group) {
+            *p_j += v;
         }
     }
     let [p0, p1, p2, p3, p4, p5, p6, p7] = p;
@@ -459,7 +462,7 @@ pub fn sum_f32(mut values: impl ExactSizeIterator<Item = f32>) -> f32 {
     sum += p1 + p5;
     sum += p2 + p6;
     sum += p3 + p7;
-    values.fold(sum, |sum, v| sum + v)
+    rest.iter().fold(sum, |sum, v| sum + v)
 }
 
 #[cfg(test)]

@@ -4,11 +4,18 @@ use crate::kernels::sum_f32;
 use crate::tensors::Norm;
 
 /// `(x − μ) / √(σ² + eps) · γ + β` with the mean and biased variance of `x`.
+/// Out of line: three call sites, whose inlined copies cost 1.4 KB of
+/// flash at opt-level 3.
+#[inline(never)]
 pub(crate) fn layer_norm(x: &[f32], norm: &Norm<'_>, out: &mut [f32]) {
     let n = x.len().max(1) as f32;
-    // Summed in the trainer's order, so that its model is reproduced.
-    let mean = sum_f32(x.iter().copied()) / n;
-    let variance = sum_f32(x.iter().map(|v| (v - mean) * (v - mean))) / n;
+    // Summed in the trainer's order, so that its model is reproduced; the
+    // squared deviations go through `out` before the result does.
+    let mean = sum_f32(x) / n;
+    for (o, v) in out.iter_mut().zip(x) {
+        *o = (v - mean) * (v - mean);
+    }
+    let variance = sum_f32(out.get(..x.len()).unwrap_or(out)) / n;
     let std = crate::float::sqrt(variance + norm.eps);
     let params = norm.gamma.iter().zip(norm.beta.iter());
     for ((o, v), (gamma, beta)) in out.iter_mut().zip(x).zip(params) {

@@ -178,7 +178,7 @@ fn attention(
             for s in scores.iter_mut() {
                 *s = libm::expf(*s - max);
             }
-            let sum = kernels::sum_f32(scores.iter().copied());
+            let sum = kernels::sum_f32(scores);
             for s in scores.iter_mut() {
                 *s /= sum;
             }

@@ -170,7 +170,12 @@ proptest! {
         } else {
             mlp(&mut r, io, &hidden, [Activation::Silu, Activation::Relu, Activation::Gelu][(seed % 3) as usize])
         };
+        // Relative to the largest output. Over 20,000 cases each, 22 were
+        // above 5e-7 and the largest 1.5e-6 (1.05e-6 with the runtime's
+        // earlier summation order), all tiny Transformers whose layer norm
+        // sees nearly equal values; shrinking found one at 2.3e-6. A wrong
+        // operation shows as 1e-2 and more.
         let err = worst_f32_error(&spec, seed ^ 1);
-        prop_assert!(err < 1e-6, "{err:e}");
+        prop_assert!(err < 1e-5, "{err:e}");
     }
 }

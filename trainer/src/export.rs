@@ -411,7 +411,7 @@ mod tests {
         for n in [1, 5, 8, 9, 16, 31, 64, 100, 257] {
             let x = values(n, n);
             let burn: Vec<f32> = tensor(&x, [1, n]).sum_dim(1).into_data().to_vec().unwrap();
-            let runtime = kernels::sum_f32(x.iter().copied());
+            let runtime = kernels::sum_f32(&x);
             assert_eq!(runtime.to_bits(), burn[0].to_bits(), "n = {n}");
         }
     }

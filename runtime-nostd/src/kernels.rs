@@ -17,6 +17,18 @@
 //! rescale after it ([`crate::dense`]) is shared code: the same bits on
 //! every target.
 //!
+//! # The f32 order
+//!
+//! f32 layers sum as the trainer's matrix multiply does on a CPU with FMA
+//! (burn-ndarray → matrixmultiply's `sgemm`): per block of [`F32_BLOCK`]
+//! inputs one chain of fused multiply-adds from zero, the blocks in order
+//! ([`dot_f32`], [`dot_rows_f32`], and [`dot_rows_f32_f32`] for attention);
+//! reductions sum as ndarray's `sum` ([`sum_f32`]). Fused multiply-add is
+//! exactly rounded, so the x86 FMA kernel (`kernels/fma_x86.rs`, hosts
+//! with std), the Cortex-M4F's `VFMA.F32` loop and `libm::fmaf` give the
+//! same bits, and an f32 blob reproduces the trainer's model (within the
+//! elementwise functions' last bits).
+//!
 //! # The DSP seam
 //!
 //! Int8 rows are stored contiguously, `[outputs][stride]` with `stride`

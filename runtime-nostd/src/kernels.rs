@@ -14,7 +14,7 @@
 //! at least 1023 levels up to [`crate::format::MAX_WIDTH`] (which
 //! validation enforces). No partial sum overflows in any order, so every
 //! kernel (portable, SIMD, `SMLAD`) gives the same i32, and the float
-//! rescale after it ([`crate::dense`]) is shared code: the same bits on
+//! rescale after it (`dense.rs`) is shared code: the same bits on
 //! every target.
 //!
 //! # The f32 order

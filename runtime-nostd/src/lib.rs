@@ -13,8 +13,8 @@
 //!   blob's group and layout.
 //! - [`Model::check_golden`] reproduces the exporter's golden vectors bit
 //!   for bit.
-//! - With the `export` feature (std): [`export::export`] quantizes and
-//!   encodes a trained model, and [`export::ModelSpec::forward_f32`] is the
+//! - With the `export` feature (std): `export::export` quantizes and
+//!   encodes a trained model, and `export::ModelSpec::forward_f32` is the
 //!   plain f32 reference.
 //!
 //! The byte format is in [`format`] and `FORMAT.md`.

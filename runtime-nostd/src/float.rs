@@ -115,14 +115,6 @@ pub(crate) fn fma_rows(rows: &[[u8; 4]], x: &[f32], y: &mut [f32]) {
     }
 }
 
-/// [`fma_rows`] with f32 rows (Cortex-M is little-endian: an f32's bytes
-/// are its `to_le_bytes`).
-#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
-#[inline]
-pub(crate) fn fma_rows_f32(rows: &[f32], x: &[f32], y: &mut [f32]) {
-    fma_rows(bytemuck::cast_slice(rows), x, y);
-}
-
 /// For every row of `x.len()` weights (little-endian f32 bytes) in
 /// `rows`, `Σ w_i · x_i` as one chain of fused multiply-adds from zero, in
 /// order (`acc = fma(w_i, x_i, acc)`), into `y`: as many rows as both hold.
@@ -132,16 +124,5 @@ pub(crate) fn fma_rows(rows: &[[u8; 4]], x: &[f32], y: &mut [f32]) {
         *out = row.iter().zip(x).fold(0.0, |acc, (w, x)| {
             libm::fmaf(f32::from_le_bytes(*w), *x, acc)
         });
-    }
-}
-
-/// [`fma_rows`] with f32 rows.
-#[cfg(not(all(target_arch = "arm", target_abi = "eabihf")))]
-pub(crate) fn fma_rows_f32(rows: &[f32], x: &[f32], y: &mut [f32]) {
-    for (out, row) in y.iter_mut().zip(rows.chunks_exact(x.len().max(1))) {
-        *out = row
-            .iter()
-            .zip(x)
-            .fold(0.0, |acc, (a, b)| libm::fmaf(*a, *b, acc));
     }
 }

@@ -424,32 +424,21 @@ pub fn dot_rows_f32(weights: &[[u8; 4]], x: &[f32], y: &mut [f32]) {
     }
 }
 
-/// `Σ a_i · b_i` of two f32 vectors in [`dot_f32`]'s order (the trainer's
-/// attention products are matrix multiplies too).
-pub fn dot_f32_f32(a: &[f32], b: &[f32]) -> f32 {
-    let mut sum = 0.0f32;
-    for (a, b) in a.chunks(F32_BLOCK).zip(b.chunks(F32_BLOCK)) {
-        let mut block = [0.0f32];
-        crate::float::fma_rows_f32(a, b, &mut block);
-        sum += block[0];
-    }
-    sum
-}
-
-/// [`dot_f32_f32`] of every row of `x.len()` values in `rows` with `x`,
-/// into `y` (as many rows as both hold); with x86's FMA where
-/// [`dot_rows_f32`] uses it.
+/// [`dot_rows_f32`] with f32 rows, for attention's two products (the
+/// trainer's are matrix multiplies too).
 pub fn dot_rows_f32_f32(rows: &[f32], x: &[f32], y: &mut [f32]) {
-    #[cfg(all(feature = "std", any(target_arch = "x86", target_arch = "x86_64")))]
-    if fma_x86::available() {
-        // x86 is little-endian: an f32's bytes are its `to_le_bytes`.
-        return fma_x86::dot_rows(bytemuck::cast_slice(rows), x, y);
-    }
-    if x.len() <= F32_BLOCK {
-        return crate::float::fma_rows_f32(rows, x, y);
-    }
-    for (out, row) in y.iter_mut().zip(rows.chunks_exact(x.len())) {
-        *out = dot_f32_f32(row, x);
+    // Little-endian: an f32's bytes are its `to_le_bytes`.
+    #[cfg(target_endian = "little")]
+    dot_rows_f32(bytemuck::cast_slice(rows), x, y);
+    #[cfg(target_endian = "big")]
+    for (out, row) in y.iter_mut().zip(rows.chunks_exact(x.len().max(1))) {
+        let blocks = row.chunks(F32_BLOCK).zip(x.chunks(F32_BLOCK));
+        *out = blocks.fold(0.0, |sum, (a, b)| {
+            sum + a
+                .iter()
+                .zip(b)
+                .fold(0.0, |acc, (a, b)| libm::fmaf(*a, *b, acc))
+        });
     }
 }
 

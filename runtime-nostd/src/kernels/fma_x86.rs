@@ -1,6 +1,7 @@
 //! The f32 rows of [`super::dot_rows_f32`] with the x86 FMA instruction,
 //! for hosts (the trainer, `trainer eval`, the benches): the portable chain
-//! of `libm::fmaf` calls gives the same bits about 20 times slower. Needs
+//! of `libm::fmaf` calls gives the same bits about 11 times slower
+//! (f32 MLP 186→680→680→93: 1.33 ms against 0.12 ms here). Needs
 //! std for the run-time detection of the instruction.
 //!
 //! Eight rows at a time, so that eight independent chains hide the

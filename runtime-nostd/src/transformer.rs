@@ -87,13 +87,15 @@ pub(crate) fn forward(
             dense::apply(&block.query, &input, q_t);
             dense::apply(&block.key, &input, token_out);
             let key_rows = k
-                .chunks_exact_mut(t * d_h)
+                .chunks_exact_mut((t * d_h).max(1))
                 .filter_map(|h| h.chunks_exact_mut(d_h).nth(token));
             for (row, k_ti) in key_rows.zip(token_out.chunks_exact(d_h)) {
                 row.copy_from_slice(k_ti);
             }
             dense::apply(&block.value, &input, token_out);
-            let value_slots = v.chunks_exact_mut(t).filter_map(|c| c.get_mut(token));
+            let value_slots = v
+                .chunks_exact_mut(t.max(1))
+                .filter_map(|c| c.get_mut(token));
             for (slot, value) in value_slots.zip(token_out.iter()) {
                 *slot = *value;
             }
@@ -154,7 +156,7 @@ fn attention(
     heads: usize,
 ) {
     let d_h = (d / heads.max(1)).max(1);
-    let per_head = scores.len() * d_h;
+    let per_head = (scores.len() * d_h).max(1);
     let sqrt_d_h = crate::float::sqrt(d_h as f32);
     for (q_t, ctx_t) in q
         .chunks_exact(d.max(1))

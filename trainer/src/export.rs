@@ -380,6 +380,17 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     })
 }
 
+/// Whether burn-ndarray's matmul (matrixmultiply) sums with fused
+/// multiply-adds on this CPU, as the runtime's f32 layers do: then an f32
+/// blob reproduces burn's outputs up to the elementwise functions.
+pub fn burn_matmul_fuses() -> bool {
+    #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+    return std::is_x86_feature_detected!("fma");
+    // Its NEON kernel fuses; its portable fallback does not.
+    #[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
+    cfg!(target_arch = "aarch64")
+}
+
 /// The runtime's f32 arithmetic follows burn-ndarray's summation orders,
 /// so that an f32 blob reproduces the model it was exported from: these
 /// compare the runtime's primitives with burn's own ops, bit for bit.
@@ -420,9 +431,8 @@ mod tests {
     /// others its summation differs, and so would this comparison.
     #[test]
     fn dot_products_follow_burns_matmul() {
-        #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-        if !std::is_x86_feature_detected!("fma") {
-            eprintln!("skipped: this CPU has no FMA, so burn's matmul sums differently");
+        if !super::burn_matmul_fuses() {
+            eprintln!("skipped: burn's matmul does not fuse on this CPU, so it sums differently");
             return;
         }
         for (m, k, n) in [(1, 9, 3), (2, 186, 37), (3, 680, 11), (4, 16, 31)] {

@@ -45,23 +45,13 @@ pub fn print_export(r: &ExportReport) {
         "f32 blob vs burn max |Δ| {:.3e} over {} test samples (vs burn in f64: blob {:.3e}, burn {:.3e})",
         r.f32_max_abs_vs_burn, r.samples, r.f32_max_abs_vs_f64, r.burn_max_abs_vs_f64
     );
-    if !cpu_has_fma() {
+    if !export::burn_matmul_fuses() {
         println!(
             "note            this CPU has no FMA: burn's matmul rounds each product, the runtime's \
              chains do not (expect ~1e-5 between them)"
         );
     }
     println!("blob E {:.4}  E' {:.4}", r.e, r.e_prime);
-}
-
-/// Whether burn-ndarray's matmul (matrixmultiply) sums with fused
-/// multiply-adds here, as the runtime's f32 layers do.
-fn cpu_has_fma() -> bool {
-    #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-    return std::is_x86_feature_detected!("fma");
-    // Its NEON kernel fuses; its portable fallback does not.
-    #[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
-    cfg!(target_arch = "aarch64")
 }
 
 /// `trainer export --run DIR --output FILE`: exports a finished run.

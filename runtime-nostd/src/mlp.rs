@@ -3,12 +3,12 @@
 use crate::format::{Activation, Payload};
 use crate::normalize::Frame;
 use crate::tensors::TensorReader;
-use crate::{Error, activation, dense, scratch};
-
-/// Tensor data ran out although validation passed: never expected.
-const INCONSISTENT: Error = Error::invalid("tensor data does not match the architecture");
+use crate::{activation, dense};
 
 /// Runs the MLP `widths` on `x` into `y`; lengths are already checked.
+/// `None` only if the blob and the scratch disagree with validation
+/// (never expected): an `Option`, because carrying the crate's 24-byte
+/// `Error` through every step cost flash.
 pub(crate) fn forward(
     p: &Payload<'_>,
     activation: Activation,
@@ -16,15 +16,16 @@ pub(crate) fn forward(
     x: &[f32],
     y: &mut [f32],
     scratch: &mut [f32],
-) -> Result<(), Error> {
+) -> Option<()> {
     let widest = widths.iter().map(|&w| w as usize).max().unwrap_or(0);
-    let (mut current, rest) = scratch::carve(scratch, widest)?;
-    let (mut next, rest) = scratch::carve(rest, widest)?;
-    let activations = scratch::activations(rest)?;
+    let (mut current, rest) = scratch.split_at_mut_checked(widest)?;
+    let (mut next, rest) = rest.split_at_mut_checked(widest)?;
+    // Room for i16 activations, two per f32 (whose alignment covers i16).
+    let activations = bytemuck::try_cast_slice_mut(rest).ok()?;
 
-    let frame = Frame::of_input(&p.io.input, &p.normalization, x)?;
+    let frame = Frame::of_input(&p.io.input, &p.normalization, x).ok()?;
     let (in_width, out_width) = (p.io.input.entity_width(), p.io.output.entity_width());
-    let normalized = current.get_mut(..x.len()).ok_or(INCONSISTENT)?;
+    let normalized = current.get_mut(..x.len())?;
     for (x_e, out_e) in x
         .chunks_exact(in_width.max(1))
         .zip(normalized.chunks_exact_mut(in_width.max(1)))
@@ -36,15 +37,15 @@ pub(crate) fn forward(
     let layers = widths.len().saturating_sub(1);
     for (i, pair) in widths.windows(2).enumerate() {
         let [inputs, outputs] = *pair else {
-            return Err(INCONSISTENT);
+            return None;
         };
         let (inputs, outputs) = (inputs as usize, outputs as usize);
-        let layer = reader.dense(inputs, outputs).ok_or(INCONSISTENT)?;
-        let input = current.get(..inputs).ok_or(INCONSISTENT)?;
+        let layer = reader.dense(inputs, outputs)?;
+        let input = current.get(..inputs)?;
         if i + 1 == layers {
             dense::forward(&layer, input, y, activations);
         } else {
-            let out = next.get_mut(..outputs).ok_or(INCONSISTENT)?;
+            let out = next.get_mut(..outputs)?;
             dense::forward(&layer, input, out, activations);
             activation::apply(activation, out);
             core::mem::swap(&mut current, &mut next);
@@ -54,5 +55,5 @@ pub(crate) fn forward(
     for y_e in y.chunks_exact_mut(out_width.max(1)) {
         frame.denormalize_entity(p.io.output.channels(), y_e);
     }
-    Ok(())
+    Some(())
 }

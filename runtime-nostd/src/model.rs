@@ -8,6 +8,10 @@ use crate::transformer::Dims;
 use crate::validate::{Plan, validate};
 use crate::{Error, mlp, scratch, transformer};
 
+/// The blob's tensors or the scratch do not match what validation planned:
+/// never expected.
+const INCONSISTENT: Error = Error::invalid("tensor data does not match the architecture");
+
 /// A model read from a blob. It borrows the blob (weights stay where they
 /// are, in flash on a microcontroller) and has passed every check, so
 /// [`Model::predict`] only checks its own arguments.
@@ -24,11 +28,7 @@ impl<'a> Model<'a> {
     /// size. Never panics, whatever the bytes.
     pub fn from_bytes(blob: &'a [u8]) -> Result<Self, Error> {
         let payload = format::open(blob)?;
-        let (payload, rest) =
-            postcard::take_from_bytes::<Payload<'a>>(payload).map_err(|_| Error::Decode)?;
-        if !rest.is_empty() {
-            return Err(Error::invalid("bytes after the payload"));
-        }
+        let payload = Payload::decode(payload)?;
         let plan = validate(&payload)?;
         Ok(Self { payload, plan })
     }
@@ -189,7 +189,7 @@ impl<'a> Model<'a> {
         let p = &self.payload;
         match &p.architecture {
             Architecture::Mlp { activation, widths } => {
-                mlp::forward(p, *activation, widths, input, output, scratch)?;
+                mlp::forward(p, *activation, widths, input, output, scratch).ok_or(INCONSISTENT)?;
             }
             &Architecture::Transformer {
                 d_model,
@@ -208,7 +208,7 @@ impl<'a> Model<'a> {
                     activation,
                     entity_embedding,
                 };
-                transformer::forward(p, &dims, input, output, scratch)?;
+                transformer::forward(p, &dims, input, output, scratch).ok_or(INCONSISTENT)?;
             }
         }
         match output.iter().position(|v| !v.is_finite()) {

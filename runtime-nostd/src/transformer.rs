@@ -6,10 +6,7 @@ use crate::format::{Activation, Payload};
 use crate::norm::layer_norm;
 use crate::normalize::Frame;
 use crate::tensors::TensorReader;
-use crate::{Error, activation, dense, kernels, scratch};
-
-/// Tensor data ran out although validation passed: never expected.
-const INCONSISTENT: Error = Error::invalid("tensor data does not match the architecture");
+use crate::{activation, dense, kernels};
 
 /// The Transformer's dimensions, as validated.
 pub(crate) struct Dims {
@@ -23,32 +20,36 @@ pub(crate) struct Dims {
 }
 
 /// Runs the Transformer on `x` into `y`; lengths are already checked.
+/// `None` only if the blob and the scratch disagree with validation
+/// (never expected): an `Option`, because carrying the crate's 24-byte
+/// `Error` through every step cost flash.
 pub(crate) fn forward(
     p: &Payload<'_>,
     dims: &Dims,
     x: &[f32],
     y: &mut [f32],
     scratch: &mut [f32],
-) -> Result<(), Error> {
+) -> Option<()> {
     let (t, d) = (dims.tokens, dims.d_model);
     let (w_in, w_out) = (p.io.input.entity_width(), p.io.output.entity_width());
-    let td = t.checked_mul(d).ok_or(INCONSISTENT)?;
-    let (h, rest) = scratch::carve(scratch, td)?;
-    let (normed, rest) = scratch::carve(rest, td)?;
-    let (q, rest) = scratch::carve(rest, td)?;
-    let (k, rest) = scratch::carve(rest, td)?;
-    let (v, rest) = scratch::carve(rest, td)?;
-    let (scores, rest) = scratch::carve(rest, t)?;
-    let (token_in, rest) = scratch::carve(rest, w_in.max(d))?;
-    let (hidden, rest) = scratch::carve(rest, dims.d_ff.max(d))?;
-    let (token_out, rest) = scratch::carve(rest, d)?;
-    let activations = scratch::activations(rest)?;
-    let token_in_x = token_in.get_mut(..w_in).ok_or(INCONSISTENT)?;
+    let td = t.checked_mul(d)?;
+    let (h, rest) = scratch.split_at_mut_checked(td)?;
+    let (normed, rest) = rest.split_at_mut_checked(td)?;
+    let (q, rest) = rest.split_at_mut_checked(td)?;
+    let (k, rest) = rest.split_at_mut_checked(td)?;
+    let (v, rest) = rest.split_at_mut_checked(td)?;
+    let (scores, rest) = rest.split_at_mut_checked(t)?;
+    let (token_in, rest) = rest.split_at_mut_checked(w_in.max(d))?;
+    let (hidden, rest) = rest.split_at_mut_checked(dims.d_ff.max(d))?;
+    let (token_out, rest) = rest.split_at_mut_checked(d)?;
+    // Room for i16 activations, two per f32 (whose alignment covers i16).
+    let activations = bytemuck::try_cast_slice_mut(rest).ok()?;
+    let token_in_x = token_in.get_mut(..w_in)?;
 
     // Embedding: h_t = Embed(x̂_t) + E_t.
     let mut reader = TensorReader::new(p.tensors, p.quant);
-    let embed = reader.dense(w_in, d).ok_or(INCONSISTENT)?;
-    let frame = Frame::of_input(&p.io.input, &p.normalization, x)?;
+    let embed = reader.dense(w_in, d)?;
+    let frame = Frame::of_input(&p.io.input, &p.normalization, x).ok()?;
     for (x_t, h_t) in x
         .chunks_exact(w_in.max(1))
         .zip(h.chunks_exact_mut(d.max(1)))
@@ -57,16 +58,16 @@ pub(crate) fn forward(
         dense::forward(&embed, token_in_x, h_t, activations);
     }
     if dims.entity_embedding {
-        let table = reader.f32s(td).ok_or(INCONSISTENT)?;
+        let table = reader.f32s(td)?;
         for (h_v, e) in h.iter_mut().zip(table.iter()) {
             *h_v += e;
         }
     }
 
-    let token_d = token_in.get_mut(..d).ok_or(INCONSISTENT)?;
-    let hidden = hidden.get_mut(..dims.d_ff).ok_or(INCONSISTENT)?;
+    let token_d = token_in.get_mut(..d)?;
+    let hidden = hidden.get_mut(..dims.d_ff)?;
     for _ in 0..dims.blocks {
-        let block = reader.block(d, dims.d_ff).ok_or(INCONSISTENT)?;
+        let block = reader.block(d, dims.d_ff)?;
 
         // h = h + Wo · attention(LN1(h)).
         for (h_t, a_t) in h
@@ -121,8 +122,8 @@ pub(crate) fn forward(
     }
 
     // ŷ_t = Head(LN_f(h_t)), then back to the caller's frame.
-    let final_norm = reader.norm(d).ok_or(INCONSISTENT)?;
-    let head = reader.dense(d, w_out).ok_or(INCONSISTENT)?;
+    let final_norm = reader.norm(d)?;
+    let head = reader.dense(d, w_out)?;
     for (h_t, y_t) in h
         .chunks_exact(d.max(1))
         .zip(y.chunks_exact_mut(w_out.max(1)))
@@ -131,7 +132,7 @@ pub(crate) fn forward(
         dense::forward(&head, token_d, y_t, activations);
         frame.denormalize_entity(p.io.output.channels(), y_t);
     }
-    Ok(())
+    Some(())
 }
 
 fn add(acc: &mut [f32], values: &[f32]) {

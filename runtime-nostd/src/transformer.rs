@@ -22,7 +22,7 @@ pub(crate) struct Dims {
 /// Runs the Transformer on `x` into `y`; lengths are already checked.
 /// `None` only if the blob and the scratch disagree with validation
 /// (never expected): an `Option`, because carrying the crate's 24-byte
-/// `Error` through every step cost flash.
+/// `Error` through every step cost 0.2 KB of flash (both passes).
 pub(crate) fn forward(
     p: &Payload<'_>,
     dims: &Dims,

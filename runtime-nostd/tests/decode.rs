@@ -109,41 +109,27 @@ fn varints_follow_postcards_limits() {
         p.extend_from_slice(&payload[1..]);
         p
     };
-    let lengths: &[&[u8]] = &[
-        &[0x80 | task_len as u8, 0x00],             // two bytes, same value
-        &[0x80 | task_len as u8, 0x80, 0x80, 0x00], // four bytes
-        &[
-            0x80 | task_len as u8,
-            0x80,
-            0x80,
-            0x80,
-            0x80,
-            0x80,
-            0x80,
-            0x80,
-            0x80,
-            0x00,
-        ], // ten
-        &[
-            0x80 | task_len as u8,
-            0x80,
-            0x80,
-            0x80,
-            0x80,
-            0x80,
-            0x80,
-            0x80,
-            0x80,
-            0x02,
-        ], // 2⁶⁴
-        &[0x80 | task_len as u8, 0x80, 0x80, 0x80, 0x10], // 2³²
-        &[
-            0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01,
-        ], // eleven bytes
+    // The task's length with `continued` more bytes, the last one `last`.
+    let length = |continued: usize, last: u8| {
+        let mut v = vec![0x80 | task_len as u8];
+        v.extend(std::iter::repeat_n(0x80, continued - 1));
+        v.push(last);
+        v
+    };
+    let lengths = [
+        length(1, 0x00),                       // two bytes, same value
+        length(3, 0x00),                       // four bytes
+        length(9, 0x00),                       // ten bytes, the most a 64-bit usize takes
+        length(9, 0x02),                       // 2⁶⁴ + task_len
+        length(4, 0x10),                       // 2³² + task_len: too long for a 32-bit usize
+        [vec![0xFF; 10], vec![0x01]].concat(), // eleven bytes
     ];
-    for varint in lengths {
+    for varint in &lengths {
         agree(&with_length(varint)).unwrap();
     }
+    assert!(Payload::decode(&with_length(&lengths[0])).is_ok());
+    #[cfg(target_pointer_width = "64")]
+    assert!(Payload::decode(&with_length(&lengths[2])).is_ok());
     // The group's variant index (a u32) follows the task name.
     let with_group = |varint: &[u8]| {
         let mut p = payload[..1 + task_len].to_vec();

@@ -3,7 +3,7 @@
 use crate::format::{Activation, Payload};
 use crate::normalize::Frame;
 use crate::tensors::TensorReader;
-use crate::{activation, dense};
+use crate::{activation, dense, scratch};
 
 /// Runs the MLP `widths` on `x` into `y`; lengths are already checked.
 /// `None` only if the blob and the scratch disagree with validation
@@ -20,8 +20,7 @@ pub(crate) fn forward(
     let widest = widths.iter().map(|&w| w as usize).max().unwrap_or(0);
     let (mut current, rest) = scratch.split_at_mut_checked(widest)?;
     let (mut next, rest) = rest.split_at_mut_checked(widest)?;
-    // Room for i16 activations, two per f32 (whose alignment covers i16).
-    let activations = bytemuck::try_cast_slice_mut(rest).ok()?;
+    let activations = scratch::activations(rest)?;
 
     let frame = Frame::of_input(&p.io.input, &p.normalization, x).ok()?;
     let (in_width, out_width) = (p.io.input.entity_width(), p.io.output.entity_width());

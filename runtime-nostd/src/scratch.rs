@@ -81,3 +81,9 @@ pub(crate) fn carve(
         .split_at_mut_checked(n)
         .ok_or(crate::Error::ScratchTooSmall { needed: n, got })
 }
+
+/// The rest of a scratch buffer as room for i16 activations (two per f32:
+/// the alignment of f32 covers i16, so the cast cannot fail).
+pub(crate) fn activations(buffer: &mut [f32]) -> Option<&mut [i16]> {
+    bytemuck::try_cast_slice_mut(buffer).ok()
+}

@@ -6,7 +6,7 @@ use crate::format::{Activation, Payload};
 use crate::norm::layer_norm;
 use crate::normalize::Frame;
 use crate::tensors::TensorReader;
-use crate::{activation, dense, kernels};
+use crate::{activation, dense, kernels, scratch};
 
 /// The Transformer's dimensions, as validated.
 pub(crate) struct Dims {
@@ -42,8 +42,7 @@ pub(crate) fn forward(
     let (token_in, rest) = rest.split_at_mut_checked(w_in.max(d))?;
     let (hidden, rest) = rest.split_at_mut_checked(dims.d_ff.max(d))?;
     let (token_out, rest) = rest.split_at_mut_checked(d)?;
-    // Room for i16 activations, two per f32 (whose alignment covers i16).
-    let activations = bytemuck::try_cast_slice_mut(rest).ok()?;
+    let activations = scratch::activations(rest)?;
     let token_in_x = token_in.get_mut(..w_in)?;
 
     // Embedding: h_t = Embed(x̂_t) + E_t.

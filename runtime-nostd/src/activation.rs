@@ -1,22 +1,31 @@
 //! The nonlinearities, exactly as the trainer defines them.
 
 use crate::format::Activation;
+use crate::rolled::keep_rolled;
 
 /// Applies `activation` to every value in place. Out of line: called from
 /// both architectures, and the second copy of its three loops cost 0.4 KB
 /// of flash at opt-level 3.
 #[inline(never)]
 pub(crate) fn apply(activation: Activation, values: &mut [f32]) {
+    // One loop per function: through a function pointer, the MLP took 2 %
+    // more instructions.
+    let each = |values: &mut [f32], function: fn(f32) -> f32| {
+        for v in values {
+            keep_rolled();
+            *v = function(*v);
+        }
+    };
     match activation {
-        Activation::Silu => values.iter_mut().for_each(|v| *v = silu(*v)),
-        Activation::Relu => values.iter_mut().for_each(|v| *v = relu(*v)),
-        Activation::Gelu => values.iter_mut().for_each(|v| *v = gelu(*v)),
+        Activation::Silu => each(values, silu),
+        Activation::Relu => each(values, relu),
+        Activation::Gelu => each(values, gelu),
     }
 }
 
 /// `x / (1 + e^(−x))`.
 pub(crate) fn silu(x: f32) -> f32 {
-    x / (1.0 + libm::expf(-x))
+    x / (1.0 + crate::float::exp(-x))
 }
 
 /// `max(x, 0)`, keeping NaN (so that it is reported, not hidden).

@@ -2,6 +2,7 @@
 
 use crate::format::Quant;
 use crate::kernels;
+use crate::rolled::keep_rolled;
 use crate::tensors::{Dense, Weights, int8_row_stride};
 
 /// A layer input made ready for the layer's weight format: as is for f32
@@ -47,6 +48,7 @@ pub(crate) fn apply(layer: &Dense<'_>, input: &Prepared<'_>, y: &mut [f32]) {
             // Bias after the sums, as the trainer's matmul-then-add does.
             kernels::dot_rows_f32(w.raw(), x, y);
             for (out, b) in y.iter_mut().zip(layer.bias.iter()) {
+                keep_rolled();
                 *out += b;
             }
         }

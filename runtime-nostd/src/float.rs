@@ -36,6 +36,13 @@ pub(crate) fn sqrt(x: f32) -> f32 {
     libm::sqrtf(x)
 }
 
+/// `e^x` (libm). Out of line: the softmax and SiLU each had a copy of
+/// libm's, 0.2 KB of flash apiece.
+#[inline]
+pub(crate) fn exp(x: f32) -> f32 {
+    libm::expf(x)
+}
+
 /// For every row of `x.len()` weights (little-endian f32 bytes) in
 /// `rows`, `Σ w_i · x_i` as one chain of fused multiply-adds from zero, in
 /// order (`acc = fma(w_i, x_i, acc)`), into `y`: as many rows as both

@@ -43,17 +43,47 @@ pub const MAX_BLOCKS: usize = 64;
 /// get 1023 levels per sign.
 pub const MAX_WIDTH: usize = 16_384;
 
-/// The CRC the header carries: CRC-32/ISO-HDLC (the zlib / PNG CRC32).
-const CRC32: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
-
-/// CRC-32/ISO-HDLC of a payload, as stored in the header.
+/// CRC-32/ISO-HDLC of a payload, as stored in the header (the zlib / PNG
+/// CRC32: reflected polynomial 0xEDB88320, initial and final XOR all ones).
 ///
 /// ```
 /// assert_eq!(remul_runtime::format::checksum(b"123456789"), 0xCBF4_3926);
 /// ```
+///
+/// Four bits at a time, with a 64-byte table: the `crc` crate's byte table
+/// is 1 KB of a device's flash, and the bit-by-bit loop took validation
+/// from 0.37 to 2.64 million instructions on a Cortex-M4F. The tests
+/// compare it with the `crc` crate.
 pub fn checksum(payload: &[u8]) -> u32 {
-    CRC32.checksum(payload)
+    let step = |crc: u32| (crc >> 4) ^ CRC_NIBBLE_TABLE[(crc & 0xF) as usize];
+    let mut crc = !0u32;
+    for &byte in payload {
+        crate::rolled::keep_rolled();
+        crc = step(step(crc ^ u32::from(byte)));
+    }
+    !crc
 }
+
+/// The CRC register after shifting out the four bits `n`.
+const CRC_NIBBLE_TABLE: [u32; 16] = {
+    let mut table = [0u32; 16];
+    let mut n = 0;
+    while n < 16 {
+        let mut crc = n as u32;
+        let mut bit = 0;
+        while bit < 4 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+            bit += 1;
+        }
+        table[n] = crc;
+        n += 1;
+    }
+    table
+};
 
 /// The header for a payload: magic, [`FORMAT_VERSION`], length and CRC.
 /// Returns `None` for a payload longer than `u32::MAX` bytes.
@@ -253,4 +283,26 @@ pub struct Payload<'a> {
     /// offset is known to the exporter.
     #[serde(borrow)]
     pub tensors: &'a [u8],
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    const REFERENCE: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
+
+    proptest! {
+        #[test]
+        fn checksum_is_the_crc_crates(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+            prop_assert_eq!(super::checksum(&bytes), REFERENCE.checksum(&bytes));
+        }
+    }
+
+    #[test]
+    fn checksum_of_every_byte_value() {
+        for byte in 0..=u8::MAX {
+            assert_eq!(super::checksum(&[byte]), REFERENCE.checksum(&[byte]));
+        }
+        assert_eq!(super::checksum(&[]), 0);
+    }
 }

@@ -55,6 +55,7 @@
 //! against the same golden vectors.
 
 use crate::format::MAX_WIDTH;
+use crate::rolled::keep_rolled;
 
 #[cfg(all(feature = "dsp", target_arch = "arm"))]
 mod dsp;
@@ -134,88 +135,77 @@ fn quantize_in_order(
         (0, 0)
     };
     #[cfg(not(all(feature = "dsp", target_arch = "arm")))]
-    let (max_bits, done) = {
-        let _ = assembly; // no assembly in this build
-        (0, 0)
-    };
-    let max_bits = x
-        .iter()
-        .skip(done)
-        .map(|v| v.to_bits() & 0x7FFF_FFFF)
-        .fold(max_bits, u32::max);
-    if max_bits >= f32::INFINITY.to_bits() {
-        out.fill(0);
-        return f32::NAN;
-    }
-    let max_abs = f32::from_bits(max_bits);
-    if max_abs == 0.0 {
-        out.fill(0);
-        return 0.0;
+    let (max_bits, done) = (0, 0);
+    let mut max_bits = max_bits;
+    for v in x.iter().skip(done) {
+        keep_rolled();
+        max_bits = max_bits.max(v.to_bits() & 0x7FFF_FFFF);
     }
     let levels = levels.clamp(0, MAX_LEVELS as i32);
     let levels_f = levels as f32;
-    let to_level = levels_f / max_abs;
-    if to_level.is_finite() {
-        // No clamp needed: |v| ≤ max|x| gives |fl(v · fl(L / max|x|))| ≤
-        // L·(1 + ε)² < L + 0.004 for L ≤ 32767 (ε = 2⁻²⁴), which rounds
-        // to at most L, so the overflow bound holds exactly (the test
-        // `levels_never_pass_the_bound` checks the extremes). 0.0, the
-        // padding, becomes level 0.
-        #[cfg(all(feature = "dsp", target_arch = "arm"))]
-        let done = if interleaved && assembly {
-            dsp::write_levels(x, out, to_level)
-        } else {
-            0
-        };
-        #[cfg(not(all(feature = "dsp", target_arch = "arm")))]
-        let done = 0;
-        // `done` is a multiple of 4, so the groups of four stay in step.
-        let (x, out) = (
-            x.get(done..).unwrap_or(&[]),
-            out.get_mut(done..).unwrap_or(&mut []),
-        );
-        write_levels(x, out, interleaved, |v| {
-            round_half_even(v * to_level) as i16
-        });
+    let max_abs = f32::from_bits(max_bits);
+    // A non-finite `x`: every level 0 (`level` of anything times 0) and a
+    // NaN scale. An all-zero `x`: `to_level` is infinite, every level 0
+    // (0 · ∞ is NaN), scale 0.
+    let (to_level, scale) = if max_bits >= f32::INFINITY.to_bits() {
+        (0.0, f32::NAN)
     } else {
-        // max|x| below L / f32::MAX: every non-zero value is a full level.
-        let full = levels as i16;
-        let sign = |v: f32| match v {
-            v if v > 0.0 => full,
-            v if v < 0.0 => -full,
-            _ => 0,
+        (levels_f / max_abs, max_abs / levels_f)
+    };
+    // The assembly rounds without a clamp, which is exact for a finite
+    // `to_level` and a finite `x` (see `level`).
+    #[cfg(all(feature = "dsp", target_arch = "arm"))]
+    let done = if interleaved && assembly && scale.is_finite() && to_level.is_finite() {
+        dsp::write_levels(x, out, to_level)
+    } else {
+        0
+    };
+    #[cfg(not(all(feature = "dsp", target_arch = "arm")))]
+    let done = {
+        let _ = assembly; // no assembly in this build
+        0
+    };
+    // The rest one value at a time (with the assembly, under four values
+    // and the padding): value `i` goes to slot `i`, or interleaved within
+    // whole groups of four; `done` is a multiple of 4, so the groups stay
+    // in step. Past `x`, the padding, level 0.
+    let whole_groups = out.len() - out.len() % 4;
+    for i in done..out.len() {
+        keep_rolled();
+        let slot = if interleaved && i < whole_groups {
+            interleaved_slot(i)
+        } else {
+            i
         };
-        write_levels(x, out, interleaved, sign);
+        if let Some(o) = out.get_mut(slot) {
+            *o = level(x.get(i).map_or(0.0, |&v| v), to_level, levels);
+        }
     }
-    max_abs / levels_f
+    scale
 }
 
-/// Writes `level(x_i)` for every value, in the chosen order, zero padded.
+/// The level of `v`: `round(v · to_level)` (ties to even), clamped to
+/// `±levels`, and 0 for NaN. With `to_level = levels / max|x|` the clamp
+/// never changes a level: `|v| ≤ max|x|` gives `|fl(v · to_level)| ≤
+/// levels · (1 + ε)² < levels + 0.004` for `levels ≤ 32767` (ε = 2⁻²⁴),
+/// which rounds to at most `levels` (the test `levels_never_pass_the_bound`
+/// checks the extremes), so the DSP assembly, which has no clamp, gives the
+/// same levels. The clamp and the NaN case are for the other `to_level`s:
+/// infinite when every value is below `levels / f32::MAX` (a non-zero value
+/// is then a full level, and zero gives 0 · ∞ = NaN, level 0), and 0 for a
+/// non-finite `x`.
 #[inline]
-fn write_levels(x: &[f32], out: &mut [i16], interleaved: bool, level: impl Fn(f32) -> i16) {
-    let level = &level;
-    let whole_groups = out.len() - out.len() % 4;
-    let (groups, x_tail) = x.as_chunks::<4>();
-    let (out_groups, out_tail) = out.as_chunks_mut::<4>();
-    let mut out_groups = out_groups.iter_mut();
-    // `groups` first: zip stops on it without taking a group of `out`.
-    for (g, o) in groups.iter().zip(out_groups.by_ref()) {
-        *o = slot_order(g.map(level), interleaved);
-    }
-    // The group with the last (fewer than four) values, then the padding.
-    let mut last = [0.0f32; 4];
-    if let Some(head) = last.get_mut(..x_tail.len()) {
-        head.copy_from_slice(x_tail);
-    }
-    for o in out_groups {
-        *o = slot_order(last.map(level), interleaved);
-        last = [0.0; 4];
-    }
-    // Kernels read whole groups only; an `out` that ends mid-group keeps
-    // its last values in order.
-    let mut rest = x.get(whole_groups..).unwrap_or(&[]).iter();
-    for o in out_tail {
-        *o = rest.next().map_or(0, |&v| level(v));
+fn level(v: f32, to_level: f32, levels: i32) -> i16 {
+    let q = v * to_level;
+    let full = levels as f32;
+    if q >= full {
+        levels as i16
+    } else if q <= -full {
+        -(levels as i16)
+    } else if q.is_nan() {
+        0
+    } else {
+        round_half_even(q) as i16
     }
 }
 
@@ -230,16 +220,6 @@ pub const fn activation_slot(i: usize) -> usize {
 /// Swaps bits 0 and 1 of `i`: 0 1 2 3 → 0 2 1 3 in every group of four.
 const fn interleaved_slot(i: usize) -> usize {
     (i & !3) | ((i & 1) << 1) | ((i >> 1) & 1)
-}
-
-/// Four consecutive activations as they are stored: natural or interleaved.
-#[inline]
-fn slot_order(q: [i16; 4], interleaved: bool) -> [i16; 4] {
-    if interleaved {
-        [q[0], q[2], q[1], q[3]]
-    } else {
-        q
-    }
 }
 
 /// Rounds to the nearest integer, ties to even, for `|v| < 2²²` (levels are
@@ -326,6 +306,7 @@ fn rescale_rows_from(
 ) {
     let rest = dots.iter_mut().zip(scales.iter().zip(biases)).skip(done);
     for (dot, (scale, bias)) in rest {
+        keep_rolled();
         let value = *dot as f32 * (f32::from_le_bytes(*scale) * activation_scale)
             + f32::from_le_bytes(*bias);
         *dot = value.to_bits() as i32;
@@ -374,12 +355,14 @@ pub fn dot_i8_i16_interleaved(row: &[u8], activations: &[i16]) -> i32 {
     let term = |w: u8, a: i16| i32::from(w as i8) * i32::from(a);
     let mut sum = 0i32;
     for (w, a) in w4.iter().zip(a4) {
+        keep_rolled();
         let interleaved = [w[0], w[2], w[1], w[3]];
         for (&wv, &av) in interleaved.iter().zip(a) {
             sum = sum.wrapping_add(term(wv, av));
         }
     }
     for (&wv, &av) in w_tail.iter().zip(a_tail) {
+        keep_rolled();
         sum = sum.wrapping_add(term(wv, av));
     }
     sum
@@ -409,7 +392,9 @@ pub fn dot_f32(row: &[[u8; 4]], x: &[f32]) -> f32 {
 
 /// [`dot_f32`] for every row of `x.len()` weights in `weights`, into `y`
 /// (as many rows as both hold). On x86 hosts with std, the FMA instruction
-/// when the CPU has it (the same bits, about 11 times faster).
+/// when the CPU has it (the same bits, about 11 times faster). Out of
+/// line: attention's two products and the f32 dense layers share it.
+#[inline(never)]
 pub fn dot_rows_f32(weights: &[[u8; 4]], x: &[f32], y: &mut [f32]) {
     #[cfg(all(feature = "std", any(target_arch = "x86", target_arch = "x86_64")))]
     if fma_x86::available() {
@@ -454,6 +439,7 @@ pub fn sum_f32(values: &[f32]) -> f32 {
     let (groups, rest) = values.as_chunks::<8>();
     let mut p = [0.0f32; 8];
     for group in groups {
+        keep_rolled();
         for (p_j, v) in p.iter_mut().zip(group) {
             *p_j += v;
         }
@@ -464,7 +450,11 @@ pub fn sum_f32(values: &[f32]) -> f32 {
     sum += p1 + p5;
     sum += p2 + p6;
     sum += p3 + p7;
-    rest.iter().fold(sum, |sum, v| sum + v)
+    for v in rest {
+        keep_rolled();
+        sum += v;
+    }
+    sum
 }
 
 #[cfg(test)]

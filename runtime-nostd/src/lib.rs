@@ -39,6 +39,8 @@ mod mlp;
 mod model;
 mod norm;
 mod normalize;
+mod rolled;
+mod rows;
 pub mod scratch;
 mod tensors;
 mod transformer;

@@ -17,7 +17,10 @@ pub(crate) fn forward(
     y: &mut [f32],
     scratch: &mut [f32],
 ) -> Option<()> {
-    let widest = widths.iter().map(|&w| w as usize).max().unwrap_or(0);
+    let widest = widths.iter().fold(0, |widest, &w| {
+        crate::rolled::keep_rolled();
+        widest.max(w as usize)
+    });
     let (mut current, rest) = scratch.split_at_mut_checked(widest)?;
     let (mut next, rest) = rest.split_at_mut_checked(widest)?;
     let activations = scratch::activations(rest)?;

@@ -3,6 +3,7 @@
 use remul_group::{Group, IoLayout};
 
 use crate::format::{self, Architecture, ExportMetrics, Normalization, Payload, Quant};
+use crate::rolled::keep_rolled;
 use crate::tensors::F32Le;
 use crate::transformer::Dims;
 use crate::validate::{Plan, validate};
@@ -142,11 +143,10 @@ impl<'a> Model<'a> {
         for (vector, (input, expected)) in self.golden().enumerate() {
             input.copy_to(x);
             self.predict(x, y, rest)?;
-            if let Some(index) = y
-                .iter()
-                .zip(expected.iter())
-                .position(|(got, want)| got.to_bits() != want.to_bits())
-            {
+            if let Some(index) = y.iter().zip(expected.iter()).position(|(got, want)| {
+                keep_rolled();
+                got.to_bits() != want.to_bits()
+            }) {
                 return Err(Error::GoldenMismatch { vector, index });
             }
         }
@@ -183,7 +183,7 @@ impl<'a> Model<'a> {
                 needed: self.scratch_len(),
                 got,
             })?;
-        if let Some(index) = input.iter().position(|v| !v.is_finite()) {
+        if let Some(index) = first_non_finite(input) {
             return Err(Error::NonFiniteInput { index });
         }
         let p = &self.payload;
@@ -211,7 +211,7 @@ impl<'a> Model<'a> {
                 transformer::forward(p, &dims, input, output, scratch).ok_or(INCONSISTENT)?;
             }
         }
-        match output.iter().position(|v| !v.is_finite()) {
+        match first_non_finite(output) {
             Some(index) => Err(Error::NonFiniteOutput { index }),
             None => Ok(()),
         }
@@ -221,6 +221,14 @@ impl<'a> Model<'a> {
     pub fn payload(&self) -> &Payload<'a> {
         &self.payload
     }
+}
+
+/// The index of the first NaN or infinity in `values`.
+fn first_non_finite(values: &[f32]) -> Option<usize> {
+    values.iter().position(|v| {
+        keep_rolled();
+        !v.is_finite()
+    })
 }
 
 /// A summary: the weights themselves would print as bytes.

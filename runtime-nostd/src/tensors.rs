@@ -37,6 +37,7 @@ impl<'a> F32Le<'a> {
     #[inline(never)]
     pub fn copy_to(&self, out: &mut [f32]) {
         for (o, v) in out.iter_mut().zip(self.iter()) {
+            crate::rolled::keep_rolled();
             *o = v;
         }
     }
@@ -46,7 +47,10 @@ impl<'a> F32Le<'a> {
     /// opt-level 3.
     #[inline(never)]
     pub fn all_finite(&self) -> bool {
-        self.iter().all(f32::is_finite)
+        self.iter().all(|v| {
+            crate::rolled::keep_rolled();
+            v.is_finite()
+        })
     }
 
     /// The raw 4-byte groups.
@@ -84,19 +88,6 @@ pub(crate) struct Norm<'a> {
     pub gamma: F32Le<'a>,
     pub beta: F32Le<'a>,
     pub eps: f32,
-}
-
-/// One Transformer block's parameters, in storage order.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Block<'a> {
-    pub norm1: Norm<'a>,
-    pub query: Dense<'a>,
-    pub key: Dense<'a>,
-    pub value: Dense<'a>,
-    pub output: Dense<'a>,
-    pub norm2: Norm<'a>,
-    pub ff1: Dense<'a>,
-    pub ff2: Dense<'a>,
 }
 
 /// Bytes of one int8 row: `inputs` rounded up to a multiple of 4, so that
@@ -157,24 +148,13 @@ impl<'a> TensorReader<'a> {
         })
     }
 
+    /// Out of line, like [`TensorReader::dense`]: four call sites.
+    #[inline(never)]
     pub fn norm(&mut self, width: usize) -> Option<Norm<'a>> {
         let gamma = self.f32s(width)?;
         let beta = self.f32s(width)?;
         let eps = self.f32s(1)?.iter().next()?;
         Some(Norm { gamma, beta, eps })
-    }
-
-    pub fn block(&mut self, d_model: usize, d_ff: usize) -> Option<Block<'a>> {
-        Some(Block {
-            norm1: self.norm(d_model)?,
-            query: self.dense(d_model, d_model)?,
-            key: self.dense(d_model, d_model)?,
-            value: self.dense(d_model, d_model)?,
-            output: self.dense(d_model, d_model)?,
-            norm2: self.norm(d_model)?,
-            ff1: self.dense(d_model, d_ff)?,
-            ff2: self.dense(d_ff, d_model)?,
-        })
     }
 
     /// Whether every byte was read.

@@ -5,6 +5,8 @@
 use crate::format::{Activation, Payload};
 use crate::norm::layer_norm;
 use crate::normalize::Frame;
+use crate::rolled::keep_rolled;
+use crate::rows::{row, row_mut};
 use crate::tensors::TensorReader;
 use crate::{activation, dense, kernels, scratch};
 
@@ -49,73 +51,69 @@ pub(crate) fn forward(
     let mut reader = TensorReader::new(p.tensors, p.quant);
     let embed = reader.dense(w_in, d)?;
     let frame = Frame::of_input(&p.io.input, &p.normalization, x).ok()?;
-    for (x_t, h_t) in x
-        .chunks_exact(w_in.max(1))
-        .zip(h.chunks_exact_mut(d.max(1)))
-    {
-        frame.normalize_entity(p.io.input.channels(), x_t, token_in_x);
-        dense::forward(&embed, token_in_x, h_t, activations);
+    for token in 0..t {
+        frame.normalize_entity(p.io.input.channels(), row(x, token, w_in)?, token_in_x);
+        dense::forward(&embed, token_in_x, row_mut(h, token, d)?, activations);
     }
     if dims.entity_embedding {
         let table = reader.f32s(td)?;
         for (h_v, e) in h.iter_mut().zip(table.iter()) {
+            keep_rolled();
             *h_v += e;
         }
     }
 
     let token_d = token_in.get_mut(..d)?;
     let hidden = hidden.get_mut(..dims.d_ff)?;
+    let heads = dims.heads;
+    let d_h = d.checked_div(heads)?;
     for _ in 0..dims.blocks {
-        let block = reader.block(d, dims.d_ff)?;
+        // The block's tensors, in storage order (`FORMAT.md`).
+        let norm1 = reader.norm(d)?;
+        let query = reader.dense(d, d)?;
+        let key = reader.dense(d, d)?;
+        let value = reader.dense(d, d)?;
+        let output = reader.dense(d, d)?;
+        let norm2 = reader.norm(d)?;
+        let ff1 = reader.dense(d, dims.d_ff)?;
+        let ff2 = reader.dense(dims.d_ff, d)?;
 
         // h = h + Wo · attention(LN1(h)).
-        for (h_t, a_t) in h
-            .chunks_exact(d.max(1))
-            .zip(normed.chunks_exact_mut(d.max(1)))
-        {
-            layer_norm(h_t, &block.norm1, a_t);
+        for token in 0..t {
+            layer_norm(row(h, token, d)?, &norm1, row_mut(normed, token, d)?);
         }
         // K head-major ([head][token][d_h]) and V transposed per head
         // ([head][d_h][token]): the rows of the two products below.
-        let d_h = (d / dims.heads.max(1)).max(1);
-        for (token, (a_t, q_t)) in normed
-            .chunks_exact(d.max(1))
-            .zip(q.chunks_exact_mut(d.max(1)))
-            .enumerate()
-        {
-            let input = dense::prepare(a_t, activations, p.quant);
-            dense::apply(&block.query, &input, q_t);
-            dense::apply(&block.key, &input, token_out);
-            let key_rows = k
-                .chunks_exact_mut((t * d_h).max(1))
-                .filter_map(|h| h.chunks_exact_mut(d_h).nth(token));
-            for (row, k_ti) in key_rows.zip(token_out.chunks_exact(d_h)) {
-                row.copy_from_slice(k_ti);
+        for token in 0..t {
+            let input = dense::prepare(row(normed, token, d)?, activations, p.quant);
+            dense::apply(&query, &input, row_mut(q, token, d)?);
+            dense::apply(&key, &input, token_out);
+            for head in 0..heads {
+                let key = row_mut(k, head.checked_mul(t)? + token, d_h)?;
+                copy(row(token_out, head, d_h)?, key);
             }
-            dense::apply(&block.value, &input, token_out);
-            let value_slots = v
-                .chunks_exact_mut(t.max(1))
-                .filter_map(|c| c.get_mut(token));
-            for (slot, value) in value_slots.zip(token_out.iter()) {
-                *slot = *value;
+            dense::apply(&value, &input, token_out);
+            let mut at = token; // channel · t + token
+            for value in token_out.iter() {
+                keep_rolled();
+                *v.get_mut(at)? = *value;
+                at += t;
             }
         }
         // The normalized tokens are used up: the context goes in their place.
-        attention(q, k, v, normed, scores, d, dims.heads);
-        for (ctx_t, h_t) in normed
-            .chunks_exact(d.max(1))
-            .zip(h.chunks_exact_mut(d.max(1)))
-        {
-            dense::forward(&block.output, ctx_t, token_out, activations);
-            add(h_t, token_out);
+        attention(q, k, v, normed, scores, heads, d_h)?;
+        for token in 0..t {
+            dense::forward(&output, row(normed, token, d)?, token_out, activations);
+            add(row_mut(h, token, d)?, token_out);
         }
 
         // h = h + FF2(act(FF1(LN2(h)))).
-        for h_t in h.chunks_exact_mut(d.max(1)) {
-            layer_norm(h_t, &block.norm2, token_d);
-            dense::forward(&block.ff1, token_d, hidden, activations);
+        for token in 0..t {
+            let h_t = row_mut(h, token, d)?;
+            layer_norm(h_t, &norm2, token_d);
+            dense::forward(&ff1, token_d, hidden, activations);
             activation::apply(dims.activation, hidden);
-            dense::forward(&block.ff2, hidden, token_out, activations);
+            dense::forward(&ff2, hidden, token_out, activations);
             add(h_t, token_out);
         }
     }
@@ -123,11 +121,9 @@ pub(crate) fn forward(
     // ŷ_t = Head(LN_f(h_t)), then back to the caller's frame.
     let final_norm = reader.norm(d)?;
     let head = reader.dense(d, w_out)?;
-    for (h_t, y_t) in h
-        .chunks_exact(d.max(1))
-        .zip(y.chunks_exact_mut(w_out.max(1)))
-    {
-        layer_norm(h_t, &final_norm, token_d);
+    for token in 0..t {
+        layer_norm(row(h, token, d)?, &final_norm, token_d);
+        let y_t = row_mut(y, token, w_out)?;
         dense::forward(&head, token_d, y_t, activations);
         frame.denormalize_entity(p.io.output.channels(), y_t);
     }
@@ -136,7 +132,17 @@ pub(crate) fn forward(
 
 fn add(acc: &mut [f32], values: &[f32]) {
     for (a, v) in acc.iter_mut().zip(values) {
+        keep_rolled();
         *a += v;
+    }
+}
+
+/// A loop, where `copy_from_slice` is a `memcpy` call for a handful of
+/// values.
+fn copy(from: &[f32], to: &mut [f32]) {
+    for (t, f) in to.iter_mut().zip(from) {
+        keep_rolled();
+        *t = *f;
     }
 }
 
@@ -145,31 +151,25 @@ fn add(acc: &mut [f32], values: &[f32]) {
 /// the trainer's order: both products as its matrix multiplies
 /// ([`kernels::dot_rows_f32_f32`]), the softmax's sum as its reductions.
 /// `k` is head-major, `[head][token][d_h]`; `v` transposed per head,
-/// `[head][d_h][token]`.
+/// `[head][d_h][token]`; `scores` holds one per token.
 fn attention(
     q: &[f32],
     k: &[f32],
     v: &[f32],
     context: &mut [f32],
     scores: &mut [f32],
-    d: usize,
     heads: usize,
-) {
-    let d_h = (d / heads.max(1)).max(1);
-    let per_head = (scores.len() * d_h).max(1);
+    d_h: usize,
+) -> Option<()> {
+    let per_head = scores.len().checked_mul(d_h)?;
     let sqrt_d_h = crate::float::sqrt(d_h as f32);
-    for (q_t, ctx_t) in q
-        .chunks_exact(d.max(1))
-        .zip(context.chunks_exact_mut(d.max(1)))
-    {
-        let heads = q_t
-            .chunks_exact(d_h)
-            .zip(ctx_t.chunks_exact_mut(d_h))
-            .zip(k.chunks_exact(per_head).zip(v.chunks_exact(per_head)));
-        for ((q_ti, ctx_ti), (k_i, v_i)) in heads {
-            kernels::dot_rows_f32_f32(k_i, q_ti, scores);
+    for token in 0..scores.len() {
+        for head in 0..heads {
+            let at = token.checked_mul(heads)? + head;
+            kernels::dot_rows_f32_f32(row(k, head, per_head)?, row(q, at, d_h)?, scores);
             let mut max = f32::NEG_INFINITY;
             for s in scores.iter_mut() {
+                keep_rolled();
                 *s /= sqrt_d_h;
                 // A comparison, where `f32::max` is a library call on a
                 // Cortex-M4F; the same result (a NaN score is skipped by both).
@@ -178,13 +178,15 @@ fn attention(
                 }
             }
             for s in scores.iter_mut() {
-                *s = libm::expf(*s - max);
+                *s = crate::float::exp(*s - max);
             }
             let sum = kernels::sum_f32(scores);
             for s in scores.iter_mut() {
+                keep_rolled();
                 *s /= sum;
             }
-            kernels::dot_rows_f32_f32(v_i, scores, ctx_ti);
+            kernels::dot_rows_f32_f32(row(v, head, per_head)?, scores, row_mut(context, at, d_h)?);
         }
     }
+    Some(())
 }

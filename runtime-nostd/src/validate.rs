@@ -5,8 +5,9 @@ use crate::Error;
 use crate::format::{
     Architecture, Golden, MAX_BLOCKS, MAX_MLP_LAYERS, MAX_WIDTH, Normalization, Payload,
 };
+use crate::rolled::keep_rolled;
 use crate::scratch;
-use crate::tensors::{Block, Dense, F32Le, Norm, TensorReader, Weights};
+use crate::tensors::{Dense, F32Le, Norm, TensorReader, Weights};
 
 /// What validation learned about a model.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -141,9 +142,27 @@ fn check_transformer(p: &Payload<'_>, reader: &mut TensorReader<'_>) -> Result<P
         parameters =
             parameters.saturating_add(check_finite(&table, "entity embedding is not finite")?);
     }
+    // A block's tensors, in storage order: LN1, Q, K, V, O, LN2, FF1, FF2.
+    let block = [
+        Part::Norm,
+        Part::Dense(d, d),
+        Part::Dense(d, d),
+        Part::Dense(d, d),
+        Part::Dense(d, d),
+        Part::Norm,
+        Part::Dense(d, d_ff),
+        Part::Dense(d_ff, d),
+    ];
     for _ in 0..blocks {
-        let block = reader.block(d, d_ff).ok_or(SHORT)?;
-        parameters = parameters.saturating_add(check_block(&block)?);
+        for part in &block {
+            let count = match *part {
+                Part::Norm => check_norm(&reader.norm(d).ok_or(SHORT)?)?,
+                Part::Dense(inputs, outputs) => {
+                    check_dense(&reader.dense(inputs, outputs).ok_or(SHORT)?)?
+                }
+            };
+            parameters = parameters.saturating_add(count);
+        }
     }
     parameters = parameters.saturating_add(check_norm(&reader.norm(d).ok_or(SHORT)?)?);
     parameters = parameters.saturating_add(check_dense(&reader.dense(d, w_out).ok_or(SHORT)?)?);
@@ -193,7 +212,10 @@ fn check_dense(layer: &Dense<'_>) -> Result<usize, Error> {
             stride,
             scales,
         } => {
-            if !scales.iter().all(|s| s.is_finite() && s > 0.0) {
+            if !scales.iter().all(|s| {
+                keep_rolled();
+                s.is_finite() && s > 0.0
+            }) {
                 return Err(Error::invalid("int8 row scale is not finite and positive"));
             }
             // Canonical form: padding is zero, so no kernel depends on the
@@ -201,6 +223,10 @@ fn check_dense(layer: &Dense<'_>) -> Result<usize, Error> {
             let padding_is_zero = rows.chunks_exact((*stride).max(1)).all(|row| {
                 row.get(layer.inputs..)
                     .is_some_and(|pad| pad.iter().all(|&b| b == 0))
+                    && {
+                        keep_rolled();
+                        true
+                    }
             });
             if !padding_is_zero {
                 return Err(Error::invalid("int8 row padding is not zero"));
@@ -222,14 +248,11 @@ fn check_norm(norm: &Norm<'_>) -> Result<usize, Error> {
     Ok(gamma.saturating_add(beta))
 }
 
-fn check_block(b: &Block<'_>) -> Result<usize, Error> {
-    let mut total = check_norm(&b.norm1)?;
-    for layer in [&b.query, &b.key, &b.value, &b.output] {
-        total = total.saturating_add(check_dense(layer)?);
-    }
-    total = total.saturating_add(check_norm(&b.norm2)?);
-    total = total.saturating_add(check_dense(&b.ff1)?);
-    Ok(total.saturating_add(check_dense(&b.ff2)?))
+/// A tensor group of a Transformer block: a layer norm over `d_model`, or
+/// a dense layer (inputs, outputs).
+enum Part {
+    Norm,
+    Dense(usize, usize),
 }
 
 fn check_golden(g: &Golden<'_>, input_len: usize, output_len: usize) -> Result<(), Error> {

@@ -212,10 +212,15 @@ impl Layout {
         self.check(data)?;
         let mut sums = [CompensatedSum::ZERO; 3];
         let mut count = 0u32;
-        for entity in data.chunks_exact(self.entity_width()) {
+        // `get`, not indexing: the checked layout never misses, and the
+        // panic path of indexing brought `core::fmt` into firmware.
+        for entity in data.chunks_exact(self.entity_width().max(1)) {
             for at in self.offsets_of(Channel::Position) {
-                for (k, sum) in sums.iter_mut().enumerate() {
-                    sum.add(entity[at + k]);
+                let Some(position) = entity.get(at..) else {
+                    continue;
+                };
+                for (sum, &v) in sums.iter_mut().zip(position) {
+                    sum.add(v);
                 }
                 count += 1;
             }

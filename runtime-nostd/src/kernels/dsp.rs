@@ -147,8 +147,12 @@ fn smlad_rows(rows: &[u8], activations: &[i16], out: &mut [i32]) -> bool {
         return false;
     }
     let pairs = out.len() / 2;
-    let (rows_paired, last_row) = rows.split_at(pairs * 2 * stride);
-    let (out_paired, last_out) = out.split_at_mut(pairs * 2);
+    let (Some((rows_paired, last_row)), Some((out_paired, last_out))) = (
+        rows.split_at_checked(pairs * 2 * stride),
+        out.split_at_mut_checked(pairs * 2),
+    ) else {
+        return false;
+    };
     let plan_for = |out: &mut [i32]| {
         let out_range = out.as_mut_ptr_range();
         Plan {

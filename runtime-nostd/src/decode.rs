@@ -192,17 +192,24 @@ impl<'a> Reader<'a> {
     /// `try_from` does.
     fn layout(&mut self) -> Option<Layout> {
         let entities = self.u32()?;
-        let mut channels = heapless::Vec::<Channel, { remul_group::MAX_CHANNELS }>::new();
-        for _ in 0..self.len()? {
+        let mut channels = [Channel::Scalar; remul_group::MAX_CHANNELS];
+        let count = self.len()?;
+        // Past the capacity the values are still read (postcard too reads
+        // one before it finds the list full) but not stored, and the count
+        // is refused after the loop: an exit on a full list would let LLVM
+        // unroll the loop to the capacity (0.3 KB of flash).
+        for i in 0..count {
             let channel = match self.variant()? {
                 0 => Channel::Scalar,
                 1 => Channel::Vector,
                 2 => Channel::Position,
                 _ => return None,
             };
-            channels.push(channel).ok()?;
+            if let Some(slot) = channels.get_mut(i) {
+                *slot = channel;
+            }
         }
-        Layout::new(entities as usize, &channels).ok()
+        Layout::new(entities as usize, channels.get(..count)?).ok()
     }
 
     fn architecture(&mut self) -> Option<Architecture> {
@@ -210,9 +217,14 @@ impl<'a> Reader<'a> {
             0 => {
                 let activation = self.activation()?;
                 let mut widths = heapless::Vec::<u32, { MAX_MLP_LAYERS + 1 }>::new();
-                for _ in 0..self.len()? {
+                let count = self.len()?;
+                // As the channels in `layout`.
+                for _ in 0..count {
                     let width = self.u32()?;
-                    widths.push(width).ok()?;
+                    let _stored = widths.push(width).is_ok();
+                }
+                if count > widths.capacity() {
+                    return None;
                 }
                 Some(Architecture::Mlp { activation, widths })
             }

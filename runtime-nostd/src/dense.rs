@@ -38,20 +38,17 @@ pub(crate) fn prepare<'x>(x: &'x [f32], activations: &'x mut [i16], quant: Quant
     }
 }
 
-/// `y = W x + b` for a prepared input. `y` holds `layer.outputs` values.
+/// `y = W x + b` for a prepared input. `y` holds one value per output.
 pub(crate) fn apply(layer: &Dense<'_>, input: &Prepared<'_>, y: &mut [f32]) {
-    match (&layer.weights, input) {
-        (Weights::F32(w), Prepared::F32(x)) => {
-            let Some(x) = x.get(..layer.inputs) else {
-                return y.fill(f32::NAN);
-            };
+    let done = match (&layer.weights, input) {
+        (Weights::F32(w), Prepared::F32(x)) => x.get(..layer.inputs).map(|x| {
             // Bias after the sums, as the trainer's matmul-then-add does.
             kernels::dot_rows_f32(w.raw(), x, y);
             for (out, b) in y.iter_mut().zip(layer.bias.iter()) {
                 keep_rolled();
                 *out += b;
             }
-        }
+        }),
         (
             Weights::Int8 {
                 rows,
@@ -62,14 +59,22 @@ pub(crate) fn apply(layer: &Dense<'_>, input: &Prepared<'_>, y: &mut [f32]) {
         ) => {
             // The exact sums first, into `y` itself (an i32 view: same size
             // and alignment), then rescaled in place.
-            let Ok(dots) = bytemuck::try_cast_slice_mut::<f32, i32>(y) else {
-                return y.fill(f32::NAN);
-            };
-            kernels::dot_rows_i8_i16(rows, *stride, levels, dots);
-            kernels::rescale_rows(dots, scales.raw(), layer.bias.raw(), *scale);
+            bytemuck::try_cast_slice_mut::<f32, i32>(y)
+                .ok()
+                .map(|dots| {
+                    kernels::dot_rows_i8_i16(rows, *stride, levels, dots);
+                    kernels::rescale_rows(dots, scales.raw(), layer.bias.raw(), *scale);
+                })
         }
-        // One format per blob (validated); NaN makes `predict` report it.
-        _ => y.fill(f32::NAN),
+        // One format per blob (validated).
+        _ => None,
+    };
+    // Never expected; NaN makes `predict` report it.
+    if done.is_none() {
+        for v in y {
+            keep_rolled();
+            *v = f32::NAN;
+        }
     }
 }
 

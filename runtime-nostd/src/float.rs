@@ -36,9 +36,10 @@ pub(crate) fn sqrt(x: f32) -> f32 {
     libm::sqrtf(x)
 }
 
-/// `e^x` (libm). Out of line: the softmax and SiLU each had a copy of
-/// libm's, 0.2 KB of flash apiece.
-#[inline]
+/// `e^x` (libm). Out of line, so that the softmax calls the copy that
+/// SiLU and GELU's `erff` call: its own inlined copy was 0.44 KB of
+/// Cortex-M4F flash, for 5 % of a Transformer prediction's instructions.
+#[inline(never)]
 pub(crate) fn exp(x: f32) -> f32 {
     libm::expf(x)
 }

@@ -108,11 +108,12 @@ pub fn open(blob: &[u8]) -> Result<&[u8], Error> {
         got: blob.len(),
     })?;
     let (magic, rest) = header.split_at(4);
-    if magic != MAGIC {
-        return Err(Error::BadMagic);
-    }
     let word16 = |b: &[u8], at: usize| u16::from_le_bytes([b[at], b[at + 1]]);
     let word32 = |b: &[u8], at: usize| u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]);
+    // As words: a slice comparison is a `memcmp` call.
+    if word32(magic, 0) != u32::from_le_bytes(MAGIC) {
+        return Err(Error::BadMagic);
+    }
     let version = word16(rest, 0);
     if version != FORMAT_VERSION {
         return Err(Error::UnsupportedVersion {

@@ -26,6 +26,7 @@
 extern crate std;
 
 mod activation;
+mod cost;
 mod decode;
 mod dense;
 mod equivariance;

@@ -2,6 +2,7 @@
 
 use remul_group::{Group, IoLayout};
 
+use crate::cost::cost;
 use crate::format::{self, Architecture, ExportMetrics, Normalization, Payload, Quant};
 use crate::rolled::keep_rolled;
 use crate::tensors::F32Le;
@@ -77,13 +78,13 @@ impl<'a> Model<'a> {
     /// Weights, biases, layer-norm parameters and entity embeddings (int8
     /// row scales not counted).
     pub fn parameter_count(&self) -> usize {
-        self.plan.parameters
+        cost(&self.payload).parameters
     }
 
     /// Multiply-accumulates in one [`Model::predict`] (dense layers and
     /// attention).
     pub fn macs(&self) -> usize {
-        self.plan.macs
+        cost(&self.payload).macs
     }
 
     /// Bytes of weight data in the blob.

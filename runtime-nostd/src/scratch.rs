@@ -43,6 +43,11 @@ pub const fn mlp_scratch_len(widths: &[u32], quant: Quant) -> usize {
         }
         i += 1;
     }
+    mlp_scratch_len_of(widest, widest_input, quant)
+}
+
+/// [`mlp_scratch_len`] from the widest layer and the widest input.
+pub(crate) const fn mlp_scratch_len_of(widest: usize, widest_input: usize, quant: Quant) -> usize {
     widest
         .saturating_mul(2)
         .saturating_add(activation_slots(widest_input, quant))

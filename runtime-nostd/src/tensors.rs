@@ -77,7 +77,6 @@ pub(crate) enum Weights<'a> {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Dense<'a> {
     pub inputs: usize,
-    pub outputs: usize,
     pub weights: Weights<'a>,
     pub bias: F32Le<'a>,
 }
@@ -142,7 +141,6 @@ impl<'a> TensorReader<'a> {
         let bias = self.f32s(outputs)?;
         Some(Dense {
             inputs,
-            outputs,
             weights,
             bias,
         })

@@ -14,10 +14,6 @@ use crate::tensors::{Dense, F32Le, Norm, TensorReader, Weights};
 pub(crate) struct Plan {
     /// Scratch values `predict` needs.
     pub scratch_len: usize,
-    /// Weights, biases, norm parameters and entity embeddings.
-    pub parameters: usize,
-    /// Multiply-accumulates per `predict`.
-    pub macs: usize,
 }
 
 const SHORT: Error = Error::invalid("tensor data is shorter than the architecture");
@@ -84,20 +80,21 @@ fn check_mlp(
             "MLP widths do not match the input/output layout",
         ));
     }
-    let mut plan = Plan {
-        scratch_len: scratch::mlp_scratch_len(widths, p.quant),
-        ..Plan::default()
-    };
+    // `scratch::mlp_scratch_len`, from this loop: its own loop, unrolled,
+    // cost 0.2 KB of flash.
+    let (mut widest, mut widest_input) = (0, 0);
     for pair in widths.windows(2) {
         let (inputs, outputs) = match *pair {
             [i, o] => (check_width(i as usize)?, check_width(o as usize)?),
             _ => return Err(SHORT),
         };
-        let layer = reader.dense(inputs, outputs).ok_or(SHORT)?;
-        plan.parameters = plan.parameters.saturating_add(check_dense(&layer)?);
-        plan.macs = plan.macs.saturating_add(inputs.saturating_mul(outputs));
+        check_dense(&reader.dense(inputs, outputs).ok_or(SHORT)?)?;
+        widest_input = widest_input.max(inputs);
+        widest = widest.max(inputs).max(outputs);
     }
-    Ok(plan)
+    Ok(Plan {
+        scratch_len: scratch::mlp_scratch_len_of(widest, widest_input, p.quant),
+    })
 }
 
 fn check_transformer(p: &Payload<'_>, reader: &mut TensorReader<'_>) -> Result<Plan, Error> {
@@ -129,18 +126,16 @@ fn check_transformer(p: &Payload<'_>, reader: &mut TensorReader<'_>) -> Result<P
             "d_model is not a multiple of the head count",
         ));
     }
-    let blocks = blocks as usize;
-    if blocks > MAX_BLOCKS {
+    if blocks as usize > MAX_BLOCKS {
         return Err(Error::invalid("more than MAX_BLOCKS blocks"));
     }
 
-    let mut parameters = check_dense(&reader.dense(w_in, d).ok_or(SHORT)?)?;
+    check_dense(&reader.dense(w_in, d).ok_or(SHORT)?)?;
     if entity_embedding {
         let table = reader
             .f32s(tokens.checked_mul(d).ok_or(SHORT)?)
             .ok_or(SHORT)?;
-        parameters =
-            parameters.saturating_add(check_finite(&table, "entity embedding is not finite")?);
+        check_finite(&table, "entity embedding is not finite")?;
     }
     // A block's tensors, in storage order: LN1, Q, K, V, O, LN2, FF1, FF2.
     let block = [
@@ -155,58 +150,77 @@ fn check_transformer(p: &Payload<'_>, reader: &mut TensorReader<'_>) -> Result<P
     ];
     for _ in 0..blocks {
         for part in &block {
-            let count = match *part {
+            match *part {
                 Part::Norm => check_norm(&reader.norm(d).ok_or(SHORT)?)?,
                 Part::Dense(inputs, outputs) => {
                     check_dense(&reader.dense(inputs, outputs).ok_or(SHORT)?)?
                 }
-            };
-            parameters = parameters.saturating_add(count);
+            }
         }
     }
-    parameters = parameters.saturating_add(check_norm(&reader.norm(d).ok_or(SHORT)?)?);
-    parameters = parameters.saturating_add(check_dense(&reader.dense(d, w_out).ok_or(SHORT)?)?);
-
-    // Per token: embedding, per block Q K V O and the two feed-forward
-    // layers, and the head; per block, scores and context are T² · d.
-    let per_block = d
-        .saturating_mul(d)
-        .saturating_mul(4)
-        .saturating_add(d.saturating_mul(d_ff).saturating_mul(2));
-    let per_token = w_in
-        .saturating_mul(d)
-        .saturating_add(per_block.saturating_mul(blocks))
-        .saturating_add(d.saturating_mul(w_out));
-    let attention = tokens
-        .saturating_mul(tokens)
-        .saturating_mul(d)
-        .saturating_mul(2)
-        .saturating_mul(blocks);
+    check_norm(&reader.norm(d).ok_or(SHORT)?)?;
+    check_dense(&reader.dense(d, w_out).ok_or(SHORT)?)?;
     Ok(Plan {
         scratch_len: scratch::transformer_scratch_len(tokens, w_in, d, d_ff, p.quant),
-        parameters,
-        macs: tokens.saturating_mul(per_token).saturating_add(attention),
     })
 }
 
-fn check_finite(values: &F32Le<'_>, what: &'static str) -> Result<usize, Error> {
+fn check_finite(values: &F32Le<'_>, what: &'static str) -> Result<(), Error> {
     if values.all_finite() {
-        Ok(values.len())
+        Ok(())
     } else {
         Err(Error::InvalidModel { what })
     }
 }
 
-/// Checks one dense layer's values and returns its parameter count. Out
-/// of line: inlined into `check_block` six times and elsewhere, it cost
-/// 4.4 KB of flash at opt-level 3.
+/// What an out-of-line check found wrong. The caller's `?` turns it into
+/// the crate's [`Error`] with its message, so that firmware that drops the
+/// error also drops the messages (0.3 KB of flash).
+#[derive(Clone, Copy)]
+enum Invalid {
+    Bias,
+    Weight,
+    RowScale,
+    RowPadding,
+    NormEps,
+    NormGamma,
+    NormBeta,
+    GoldenLayout,
+    GoldenValue,
+}
+
+impl From<Invalid> for Error {
+    fn from(invalid: Invalid) -> Self {
+        Error::invalid(match invalid {
+            Invalid::Bias => "bias is not finite",
+            Invalid::Weight => "f32 weight is not finite",
+            Invalid::RowScale => "int8 row scale is not finite and positive",
+            Invalid::RowPadding => "int8 row padding is not zero",
+            Invalid::NormEps => "layer norm eps must be finite and positive",
+            Invalid::NormGamma => "layer norm gamma is not finite",
+            Invalid::NormBeta => "layer norm beta is not finite",
+            Invalid::GoldenLayout => "golden vectors do not match the layout",
+            Invalid::GoldenValue => "golden vector is not finite",
+        })
+    }
+}
+
+/// `Ok` when every value is finite, else `invalid`.
+fn finite(values: &F32Le<'_>, invalid: Invalid) -> Result<(), Invalid> {
+    if values.all_finite() {
+        Ok(())
+    } else {
+        Err(invalid)
+    }
+}
+
+/// Checks one dense layer's values. Out of line: inlined at every call
+/// site, it cost 4.4 KB of flash at opt-level 3.
 #[inline(never)]
-fn check_dense(layer: &Dense<'_>) -> Result<usize, Error> {
-    check_finite(&layer.bias, "bias is not finite")?;
+fn check_dense(layer: &Dense<'_>) -> Result<(), Invalid> {
+    finite(&layer.bias, Invalid::Bias)?;
     match &layer.weights {
-        Weights::F32(w) => {
-            check_finite(w, "f32 weight is not finite")?;
-        }
+        Weights::F32(w) => finite(w, Invalid::Weight),
         Weights::Int8 {
             rows,
             stride,
@@ -216,36 +230,30 @@ fn check_dense(layer: &Dense<'_>) -> Result<usize, Error> {
                 keep_rolled();
                 s.is_finite() && s > 0.0
             }) {
-                return Err(Error::invalid("int8 row scale is not finite and positive"));
+                return Err(Invalid::RowScale);
             }
             // Canonical form: padding is zero, so no kernel depends on the
             // activations' padding being zero too.
             let padding_is_zero = rows.chunks_exact((*stride).max(1)).all(|row| {
+                keep_rolled();
                 row.get(layer.inputs..)
                     .is_some_and(|pad| pad.iter().all(|&b| b == 0))
-                    && {
-                        keep_rolled();
-                        true
-                    }
             });
-            if !padding_is_zero {
-                return Err(Error::invalid("int8 row padding is not zero"));
+            if padding_is_zero {
+                Ok(())
+            } else {
+                Err(Invalid::RowPadding)
             }
         }
     }
-    Ok(layer
-        .inputs
-        .saturating_mul(layer.outputs)
-        .saturating_add(layer.outputs))
 }
 
-fn check_norm(norm: &Norm<'_>) -> Result<usize, Error> {
+fn check_norm(norm: &Norm<'_>) -> Result<(), Invalid> {
     if !(norm.eps.is_finite() && norm.eps > 0.0) {
-        return Err(Error::invalid("layer norm eps must be finite and positive"));
+        return Err(Invalid::NormEps);
     }
-    let gamma = check_finite(&norm.gamma, "layer norm gamma is not finite")?;
-    let beta = check_finite(&norm.beta, "layer norm beta is not finite")?;
-    Ok(gamma.saturating_add(beta))
+    finite(&norm.gamma, Invalid::NormGamma)?;
+    finite(&norm.beta, Invalid::NormBeta)
 }
 
 /// A tensor group of a Transformer block: a layer norm over `d_model`, or
@@ -255,18 +263,18 @@ enum Part {
     Dense(usize, usize),
 }
 
-fn check_golden(g: &Golden<'_>, input_len: usize, output_len: usize) -> Result<(), Error> {
+fn check_golden(g: &Golden<'_>, input_len: usize, output_len: usize) -> Result<(), Invalid> {
     let bytes = |per_vector: usize| {
         (g.count as usize)
             .checked_mul(per_vector)
             .and_then(|n| n.checked_mul(4))
     };
     if bytes(input_len) != Some(g.inputs.len()) || bytes(output_len) != Some(g.outputs.len()) {
-        return Err(Error::invalid("golden vectors do not match the layout"));
+        return Err(Invalid::GoldenLayout);
     }
     let finite = |b: &[u8]| F32Le::new(b).is_some_and(|v| v.all_finite());
     if !(finite(g.inputs) && finite(g.outputs)) {
-        return Err(Error::invalid("golden vector is not finite"));
+        return Err(Invalid::GoldenValue);
     }
     Ok(())
 }

@@ -76,6 +76,89 @@ fn left_over_bytes_are_refused() {
     );
 }
 
+/// The payload's wire form with unbounded lists, to write channel and
+/// width lists one past their capacity (the field order and types are
+/// `Payload`'s; a `Vec` and a `heapless::Vec` encode alike).
+#[derive(serde::Serialize)]
+struct WidePayload<'a> {
+    task: &'a str,
+    group: Group,
+    io: [WideLayout; 2],
+    normalization: Normalization,
+    quant: Quant,
+    architecture: WideArchitecture,
+    metrics: ExportMetrics,
+    golden: Golden<'a>,
+    padding: &'a [u8],
+    tensors: &'a [u8],
+}
+
+#[derive(serde::Serialize)]
+struct WideLayout {
+    entities: u32,
+    channels: Vec<Channel>,
+}
+
+#[derive(serde::Serialize)]
+enum WideArchitecture {
+    Mlp {
+        activation: Activation,
+        widths: Vec<u32>,
+    },
+}
+
+/// A list at its capacity is read; one more element is refused by both
+/// readers (the runtime reads past the capacity, then refuses the count).
+#[test]
+fn lists_past_their_capacity_are_refused() {
+    let wide = |channels: usize, widths: usize| {
+        let layout = WideLayout {
+            entities: 2,
+            channels: vec![Channel::Scalar; channels],
+        };
+        let payload = WidePayload {
+            task: "wide",
+            group: Group::So3,
+            io: [
+                layout,
+                WideLayout {
+                    entities: 1,
+                    channels: vec![Channel::Vector],
+                },
+            ],
+            normalization: Normalization::IDENTITY,
+            quant: Quant::F32,
+            architecture: WideArchitecture::Mlp {
+                activation: Activation::Relu,
+                widths: vec![3; widths],
+            },
+            metrics: ExportMetrics::default(),
+            golden: Golden::default(),
+            padding: &[],
+            tensors: &[],
+        };
+        postcard::to_allocvec(&payload).unwrap()
+    };
+    let (channels, widths) = (
+        remul_group::MAX_CHANNELS,
+        remul_runtime::format::MAX_MLP_LAYERS + 1,
+    );
+    for (c, w, readable) in [
+        (channels, widths, true),
+        (channels + 1, widths, false),
+        (channels, widths + 1, false),
+        (channels + 5, widths + 9, false),
+    ] {
+        let bytes = wide(c, w);
+        agree(&bytes).unwrap_or_else(|e| panic!("{c} channels, {w} widths: {e}"));
+        assert_eq!(
+            Payload::decode(&bytes).is_ok(),
+            readable,
+            "{c} channels, {w} widths"
+        );
+    }
+}
+
 /// Every byte before the tensors (where the tags, varints and lengths
 /// are) set to each value that sits on an edge of postcard's rules.
 #[test]

@@ -135,7 +135,7 @@ fn check_transformer(p: &Payload<'_>, reader: &mut TensorReader<'_>) -> Result<P
         let table = reader
             .f32s(tokens.checked_mul(d).ok_or(SHORT)?)
             .ok_or(SHORT)?;
-        check_finite(&table, "entity embedding is not finite")?;
+        finite(&table, Invalid::Embedding)?;
     }
     // A block's tensors, in storage order: LN1, Q, K, V, O, LN2, FF1, FF2.
     let block = [
@@ -165,19 +165,12 @@ fn check_transformer(p: &Payload<'_>, reader: &mut TensorReader<'_>) -> Result<P
     })
 }
 
-fn check_finite(values: &F32Le<'_>, what: &'static str) -> Result<(), Error> {
-    if values.all_finite() {
-        Ok(())
-    } else {
-        Err(Error::InvalidModel { what })
-    }
-}
-
 /// What an out-of-line check found wrong. The caller's `?` turns it into
 /// the crate's [`Error`] with its message, so that firmware that drops the
-/// error also drops the messages (0.3 KB of flash).
+/// error also drops the messages (0.4 KB of Cortex-M4F flash).
 #[derive(Clone, Copy)]
 enum Invalid {
+    Embedding,
     Bias,
     Weight,
     RowScale,
@@ -192,6 +185,7 @@ enum Invalid {
 impl From<Invalid> for Error {
     fn from(invalid: Invalid) -> Self {
         Error::invalid(match invalid {
+            Invalid::Embedding => "entity embedding is not finite",
             Invalid::Bias => "bias is not finite",
             Invalid::Weight => "f32 weight is not finite",
             Invalid::RowScale => "int8 row scale is not finite and positive",

@@ -164,19 +164,18 @@ impl Layout {
     /// Applies `g` in place: positions `R p + t`, vectors `R v`, scalars unchanged.
     pub fn apply(&self, g: &Se3, data: &mut [f32]) -> Result<(), Error> {
         self.check(data)?;
-        for entity in data.chunks_exact_mut(self.entity_width()) {
+        // `get_mut`, not indexing, as in `centroid`: no panic path.
+        for entity in data.chunks_exact_mut(self.entity_width().max(1)) {
             let mut at = 0;
             for &c in self.channels.iter() {
-                let w = c.width();
-                if c != Channel::Scalar {
-                    let v = [entity[at], entity[at + 1], entity[at + 2]];
-                    let moved = match c {
-                        Channel::Position => g.apply_position(v),
-                        _ => g.apply_vector(v),
+                let three = entity.get_mut(at..).and_then(|e| e.first_chunk_mut::<3>());
+                if let (Some(v), true) = (three, c != Channel::Scalar) {
+                    *v = match c {
+                        Channel::Position => g.apply_position(*v),
+                        _ => g.apply_vector(*v),
                     };
-                    entity[at..at + 3].copy_from_slice(&moved);
                 }
-                at += w;
+                at += c.width();
             }
         }
         Ok(())
@@ -190,11 +189,11 @@ impl Layout {
     /// Adds `t` to every position channel (vectors and scalars unchanged).
     pub fn translate(&self, t: Vec3, data: &mut [f32]) -> Result<(), Error> {
         self.check(data)?;
-        let width = self.entity_width();
-        for entity in data.chunks_exact_mut(width) {
+        for entity in data.chunks_exact_mut(self.entity_width().max(1)) {
             for at in self.offsets_of(Channel::Position) {
-                for k in 0..3 {
-                    entity[at + k] += t[k];
+                let position = entity.get_mut(at..).unwrap_or_default();
+                for (p, t) in position.iter_mut().zip(t) {
+                    *p += t;
                 }
             }
         }

@@ -66,21 +66,22 @@ where
     I: IntoIterator<Item = &'a [f32]>,
 {
     let (n_in, n_out) = (io.input.len(), io.output.len());
-    let needed = scratch_len(io);
-    if scratch.len() < needed {
-        return Err(Error::ScratchTooSmall {
-            needed,
-            got: scratch.len(),
-        });
+    let too_small = Error::ScratchTooSmall {
+        needed: scratch_len(io),
+        got: scratch.len(),
+    };
+    if scratch.len() < scratch_len(io) {
+        return Err(too_small);
     }
+    // Checked splits, not `split_at_mut`: no panic path in firmware.
+    let (x_rot, rest) = scratch.split_at_mut_checked(n_in).ok_or(too_small)?;
+    let (fx, rest) = rest.split_at_mut_checked(n_out).ok_or(too_small)?;
+    let (f_rot, rest) = rest.split_at_mut_checked(n_out).ok_or(too_small)?;
+    let (rho_fx, rest) = rest.split_at_mut_checked(n_out).ok_or(too_small)?;
+    let diff_sum = rest.get_mut(..n_out).ok_or(too_small)?;
     if m == 0 {
         return Err(Error::NothingToMeasure);
     }
-    let (x_rot, rest) = scratch[..needed].split_at_mut(n_in);
-    let (fx, rest) = rest.split_at_mut(n_out);
-    let (f_rot, rest) = rest.split_at_mut(n_out);
-    let (rho_fx, rest) = rest.split_at_mut(n_out);
-    let (diff_sum, _) = rest.split_at_mut(n_out);
 
     let (mut e_sum, mut e_prime_sum, mut rel_sum) = (0.0f64, 0.0f64, 0.0f64);
     let mut max_abs = 0.0f32;

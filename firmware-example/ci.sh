@@ -84,6 +84,12 @@ with_check=$(($(flash "$results/size_equivariance") - blob - golden - scaffold))
 echo "runtime code (flash of size_inference - blob $blob B - golden inputs $golden B - the baseline binary's other $scaffold B):"
 echo "  from_bytes + predict (MLP and Transformer, int8 and f32): $inference B"
 echo "  plus the on-device equivariance check:                   $with_check B"
+# Nothing in the runtime may panic: a panic path links the panic handler
+# and core::fmt's integer printing (2.3 KB).
+if "$host_bin/llvm-nm" "$results/size_inference" | grep -q rust_begin_unwind; then
+  echo "FAIL: size_inference links a panic handler: something in the runtime can panic" >&2
+  exit 1
+fi
 
 step "targets: int8 dense layers at <= 2 instructions/MAC with SMLAD (MLP and Transformer), the MLP's RAM <= 8 KiB, the runtime's flash <= 16 KiB"
 layer_of() { sed -n 's/^dense layer: .*, \([0-9.]*\) instructions\/MAC$/\1/p' "$results/$1.log"; }

@@ -101,9 +101,9 @@ const _: () = assert!(activation_levels(MAX_WIDTH) >= 1023);
 /// Quantizes `x` to `levels` symmetric i16 levels into `out` (in the
 /// kernel's order, [`activation_slot`]; zero padded past `x.len()`), and
 /// returns the scale `max|x| / levels` that turns a level back into a value
-/// (`levels` is limited to `0..=32767`, the i16 range). An all-zero `x`
-/// gives scale 0; a non-finite `x` gives a NaN scale, so the layer's
-/// output becomes NaN and `predict` reports it.
+/// (`levels` is limited to `1..=32767`: at least one level, at most the i16
+/// range). An all-zero `x` gives scale 0; a non-finite `x` gives a NaN
+/// scale, so the layer's output becomes NaN and `predict` reports it.
 pub fn quantize_activations(x: &[f32], out: &mut [i16], levels: i32) -> f32 {
     quantize_in_order(x, out, levels, DSP_KERNEL, DSP_KERNEL)
 }
@@ -140,7 +140,7 @@ fn quantize_in_order(
         keep_tail_loop_rolled();
         max_bits = max_bits.max(v.to_bits() & 0x7FFF_FFFF);
     }
-    let levels = levels.clamp(0, MAX_LEVELS as i32);
+    let levels = levels.clamp(1, MAX_LEVELS as i32);
     let levels_f = levels as f32;
     let max_abs = f32::from_bits(max_bits);
     // A non-finite `x`: every level 0 (`level` of anything times 0) and a

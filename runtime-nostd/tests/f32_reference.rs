@@ -34,10 +34,10 @@ fn f32_mlp_matches_reference() {
     }
 }
 
-#[test]
-fn f32_transformer_matches_reference() {
-    let mut r = rng(3);
-    for (io, shape) in [
+/// Transformer shapes of every kind: mocap with an entity embedding, mixed
+/// channels, one entity, no blocks.
+fn transformer_cases() -> [(remul_group::IoLayout, TransformerShape); 4] {
+    [
         (
             mocap_io(),
             TransformerShape {
@@ -78,7 +78,13 @@ fn f32_transformer_matches_reference() {
                 entity_embedding: false,
             },
         ),
-    ] {
+    ]
+}
+
+#[test]
+fn f32_transformer_matches_reference() {
+    let mut r = rng(3);
+    for (io, shape) in transformer_cases() {
         let spec = transformer(&mut r, io, &shape);
         let err = worst_f32_error(&spec, 4);
         println!(
@@ -144,68 +150,17 @@ fn model_reports_its_shape() {
     assert_eq!(model.tensor_bytes(), expected_tensor_bytes);
 }
 
-/// Parameters as the spec holds them: every weight, bias, norm parameter
-/// and embedding value.
-fn spec_parameters(spec: &export::ModelSpec) -> usize {
-    use export::{ArchitectureSpec, DenseSpec, NormSpec};
-    let dense = |d: &DenseSpec| d.weight.len() + d.bias.len();
-    let norm = |n: &NormSpec| n.gamma.len() + n.beta.len();
-    match &spec.architecture {
-        ArchitectureSpec::Mlp { layers, .. } => layers.iter().map(dense).sum(),
-        ArchitectureSpec::Transformer {
-            embed,
-            entity_embedding,
-            blocks,
-            final_norm,
-            head,
-            ..
-        } => {
-            let block = |b: &export::BlockSpec| {
-                norm(&b.norm1)
-                    + [&b.query, &b.key, &b.value, &b.output, &b.ff1, &b.ff2]
-                        .into_iter()
-                        .map(dense)
-                        .sum::<usize>()
-                    + norm(&b.norm2)
-            };
-            dense(embed)
-                + entity_embedding.as_ref().map_or(0, Vec::len)
-                + blocks.iter().map(block).sum::<usize>()
-                + norm(final_norm)
-                + dense(head)
-        }
-    }
-}
-
 #[test]
 fn transformer_reports_its_shape() {
     let mut r = rng(8);
-    for (io, shape) in [
-        (
-            mocap_io(),
-            TransformerShape {
-                d_model: 64,
-                heads: 4,
-                d_ff: 128,
-                blocks: 2,
-                entity_embedding: true,
-            },
-        ),
-        (
-            mixed_io(7),
-            TransformerShape {
-                d_model: 12,
-                heads: 3,
-                d_ff: 20,
-                blocks: 3,
-                entity_embedding: false,
-            },
-        ),
-    ] {
+    for (io, shape) in transformer_cases() {
         let spec = transformer(&mut r, io.clone(), &shape);
-        let model_blob = blob(&spec, Quant::Int8, &[]);
+        let model_blob = blob(&spec, Quant::F32, &[]);
         let model = Model::from_bytes(&model_blob).unwrap();
-        assert_eq!(model.parameter_count(), spec_parameters(&spec));
+        // An f32 blob's tensors are the parameters, 4 bytes each, and one
+        // eps per layer norm (two per block and the final one).
+        let norms = 2 * shape.blocks + 1;
+        assert_eq!(model.parameter_count(), model.tensor_bytes() / 4 - norms);
         let (t, d, d_ff, blocks) = (io.input.entities(), shape.d_model, shape.d_ff, shape.blocks);
         let (w_in, w_out) = (io.input.entity_width(), io.output.entity_width());
         let per_token = w_in * d + blocks * (4 * d * d + 2 * d * d_ff) + d * w_out;

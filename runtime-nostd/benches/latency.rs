@@ -2,7 +2,7 @@
 //! models, and each blob's size against the raw f32 weight bytes.
 //!
 //! ```sh
-//! cargo bench -p remul-runtime --features export --bench latency
+//! cargo bench -p remul-runtime --bench latency
 //! ```
 //! The burn-ndarray side of the comparison lives in the trainer.
 
@@ -14,7 +14,7 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use remul_runtime::{Activation, Model, Quant};
 
-fn models() -> Vec<(&'static str, remul_runtime::export::ModelSpec)> {
+fn models() -> Vec<(&'static str, remul_export::ModelSpec)> {
     let mut r = common::rng(71);
     vec![
         (

@@ -3,12 +3,12 @@
 //! ```sh
 //! # Small MLP and Transformer blobs, f32 and int8, with golden vectors
 //! # (tests/data, the fuzz seeds):
-//! cargo run --release -p remul-runtime --features export --example write_blobs -- runtime-nostd/tests/data
+//! cargo run --release -p remul-runtime --example write_blobs -- runtime-nostd/tests/data
 //! # The same with the fuzz target's mode byte (0x01: re-seal the CRC) in front:
-//! cargo run --release -p remul-runtime --features export --example write_blobs -- \
+//! cargo run --release -p remul-runtime --example write_blobs -- \
 //!     runtime-nostd/fuzz/corpus/from_bytes_predict --fuzz
 //! # The benchmark models (random weights), for size and firmware experiments:
-//! cargo run --release -p remul-runtime --features export --example write_blobs -- /tmp/blobs --bench
+//! cargo run --release -p remul-runtime --example write_blobs -- /tmp/blobs --bench
 //! ```
 
 #[path = "../tests/common/mod.rs"]

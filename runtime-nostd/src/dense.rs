@@ -1,9 +1,10 @@
 //! Dense layers `y = W x + b`, f32 or int8, on top of [`crate::kernels`].
 
 use crate::format::Quant;
+use crate::format::int8_row_stride;
 use crate::kernels;
 use crate::rolled::keep_rolled;
-use crate::tensors::{Dense, Weights, int8_row_stride};
+use crate::tensors::{Dense, Weights};
 
 /// A layer input made ready for the layer's weight format: as is for f32
 /// weights, quantized once for int8 weights (so that Q, K and V share one

@@ -1,7 +1,7 @@
 //! The one error type of the runtime.
 
-/// What can go wrong when loading a blob, running a model or writing a
-/// blob. Every variant prints as one line.
+/// What can go wrong when loading a blob or running a model. Every variant
+/// prints as one line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
@@ -91,9 +91,6 @@ pub enum Error {
         /// First differing output value.
         index: usize,
     },
-    /// Encoding a blob failed (export only).
-    #[error("blob encoding failed")]
-    Encode,
 }
 
 impl Error {

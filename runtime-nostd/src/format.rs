@@ -1,5 +1,5 @@
 //! The blob format: one definition, used by the runtime (reading) and by
-//! `export` (writing). `FORMAT.md` describes the bytes.
+//! `remul-export` (writing). `FORMAT.md` describes the bytes.
 //!
 //! A blob is a fixed 16-byte header followed by a postcard payload:
 //!
@@ -24,7 +24,7 @@ use crate::Error;
 /// The first four bytes of every blob.
 pub const MAGIC: [u8; 4] = *b"RMUL";
 
-/// The format version this runtime reads and `export` writes. Any change to
+/// The format version this runtime reads and `remul-export` writes. Any change to
 /// the payload layout or to the meaning of a field bumps it.
 pub const FORMAT_VERSION: u16 = 1;
 
@@ -42,6 +42,13 @@ pub const MAX_BLOCKS: usize = 64;
 /// [`crate::kernels::activation_levels`]); at this width activations still
 /// get 1023 levels per sign.
 pub const MAX_WIDTH: usize = 16_384;
+
+/// Bytes of one int8 row: `inputs` rounded up to a multiple of 4, so that
+/// every row starts 4-byte aligned and a DSP kernel can load four weights
+/// per word (see [`crate::kernels`] and `FORMAT.md`, "Tensors").
+pub const fn int8_row_stride(inputs: usize) -> usize {
+    inputs.saturating_add(3) & !3
+}
 
 /// CRC-32/ISO-HDLC of a payload, as stored in the header (the zlib / PNG
 /// CRC32: reflected polynomial 0xEDB88320, initial and final XOR all ones).

@@ -551,7 +551,7 @@ mod tests {
             row in proptest::collection::vec(any::<u8>(), 0..200),
             seed in any::<u64>(),
         ) {
-            let stride = crate::tensors::int8_row_stride(row.len());
+            let stride = crate::format::int8_row_stride(row.len());
             let mut padded = row.clone();
             padded.resize(stride, 0);
             let levels = activation_levels(row.len());
@@ -580,7 +580,7 @@ mod tests {
             x in proptest::collection::vec(-1e3f32..1e3, 1..40),
             pad in 0usize..9,
         ) {
-            let len = crate::tensors::int8_row_stride(x.len()) + 4 * (pad / 4);
+            let len = crate::format::int8_row_stride(x.len()) + 4 * (pad / 4);
             let (mut natural, mut interleaved) = (vec![0i16; len], vec![0i16; len]);
             let s0 = quantize_in_order(&x, &mut natural, activation_levels(x.len()), false, false);
             let s1 = quantize_in_order(&x, &mut interleaved, activation_levels(x.len()), true, false);
@@ -593,7 +593,7 @@ mod tests {
     fn worst_case_fan_in_does_not_overflow() {
         for fan_in in [1, 4, 186, 512, 513, 680, 4096, MAX_WIDTH] {
             let levels = activation_levels(fan_in);
-            let stride = crate::tensors::int8_row_stride(fan_in);
+            let stride = crate::format::int8_row_stride(fan_in);
             let mut row = vec![0x80u8; stride]; // -128 everywhere
             row[fan_in..].fill(0);
             let mut acts = vec![-(levels as i16); stride];
@@ -662,7 +662,7 @@ mod tests {
                 .iter()
                 .map(|&v| ((((v * to_level) + SHIFT) - SHIFT) as i32).clamp(-levels, levels) as i16)
                 .collect();
-            let mut out = vec![0i16; crate::tensors::int8_row_stride(x.len())];
+            let mut out = vec![0i16; crate::format::int8_row_stride(x.len())];
             let scale = quantize_in_order(&x, &mut out, levels, false, false);
             prop_assert_eq!(&out[..x.len()], &reference[..]);
             prop_assert_eq!(scale.to_bits(), (max_abs / levels as f32).to_bits());

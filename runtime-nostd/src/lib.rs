@@ -13,11 +13,9 @@
 //!   blob's group and layout.
 //! - [`Model::check_golden`] reproduces the exporter's golden vectors bit
 //!   for bit.
-//! - With the `export` feature (std): `export::export` quantizes and
-//!   encodes a trained model, and `export::ModelSpec::forward_f32` is the
-//!   plain f32 reference.
 //!
-//! The byte format is in [`format`] and `FORMAT.md`.
+//! The byte format is in [`format`] and `FORMAT.md`; the `remul-export`
+//! crate (std) writes it.
 #![no_std]
 #![deny(unsafe_code)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
@@ -31,8 +29,6 @@ mod decode;
 mod dense;
 mod equivariance;
 mod error;
-#[cfg(feature = "export")]
-pub mod export;
 mod float;
 pub mod format;
 pub mod kernels;
@@ -55,6 +51,6 @@ pub use remul_group::EquivarianceReport;
 pub use tensors::F32Le;
 
 /// The README's examples, compiled and run as doctests.
-#[cfg(all(doctest, feature = "export"))]
+#[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;

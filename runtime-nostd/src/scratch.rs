@@ -15,7 +15,7 @@
 //! [`crate::Model::scratch_len`] gives the same number for a loaded blob.
 
 use crate::format::Quant;
-use crate::tensors::int8_row_stride;
+use crate::format::int8_row_stride;
 
 const fn max(a: usize, b: usize) -> usize {
     if a > b { a } else { b }

@@ -3,7 +3,7 @@
 //! Nothing is copied: every view borrows the blob's bytes and decodes
 //! little-endian values as it goes, so the blob may sit at any address.
 
-use crate::format::Quant;
+use crate::format::{Quant, int8_row_stride};
 
 /// A run of little-endian f32 values borrowed from a blob.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -87,13 +87,6 @@ pub(crate) struct Norm<'a> {
     pub gamma: F32Le<'a>,
     pub beta: F32Le<'a>,
     pub eps: f32,
-}
-
-/// Bytes of one int8 row: `inputs` rounded up to a multiple of 4, so that
-/// every row starts 4-byte aligned and a DSP kernel can load four weights
-/// per word (see [`crate::kernels`]).
-pub const fn int8_row_stride(inputs: usize) -> usize {
-    inputs.saturating_add(3) & !3
 }
 
 /// Reads views off the tensor bytes in storage order. Every read checks

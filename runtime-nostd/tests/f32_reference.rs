@@ -6,10 +6,10 @@ mod common;
 
 use common::*;
 use proptest::prelude::*;
-use remul_runtime::{Activation, Model, Quant, export};
+use remul_runtime::{Activation, Model, Quant};
 
 /// The f32 runtime's largest error relative to the reference over a few inputs.
-fn worst_f32_error(spec: &export::ModelSpec, seed: u64) -> f32 {
+fn worst_f32_error(spec: &remul_export::ModelSpec, seed: u64) -> f32 {
     let blob = blob(spec, Quant::F32, &[]);
     let mut r = rng(seed);
     inputs(&mut r, &spec.io.input, 8)

@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use remul_runtime::format::Payload;
-use remul_runtime::{Activation, Error, Model, Quant, export};
+use remul_runtime::{Activation, Error, Model, Quant};
 
 fn check(blob: &[u8]) -> Result<(), Error> {
     let model = Model::from_bytes(blob)?;
@@ -56,7 +56,7 @@ fn a_changed_golden_output_is_caught() {
     outputs[at] ^= 1;
     let mut payload: Payload = model.payload().clone();
     payload.golden.outputs = &outputs;
-    let tampered = export::seal(&payload).unwrap();
+    let tampered = remul_export::seal(&payload).unwrap();
     assert_eq!(
         check(&tampered),
         Err(Error::GoldenMismatch {
@@ -68,7 +68,7 @@ fn a_changed_golden_output_is_caught() {
 
 #[test]
 fn checked_in_blobs_reproduce() {
-    // Written by `cargo run --release -p remul-runtime --features export
+    // Written by `cargo run --release -p remul-runtime
     // --example write_blobs -- tests/data`; a kernel change that moves any
     // output bit fails here.
     for name in ["mlp-int8", "transformer-int8", "mlp-f32", "transformer-f32"] {

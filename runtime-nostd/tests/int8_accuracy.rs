@@ -18,8 +18,8 @@ use std::f64::consts::TAU;
 use std::path::PathBuf;
 
 use common::*;
+use remul_export::{ArchitectureSpec, DenseSpec, ModelSpec};
 use remul_group::random::{GroupRng, standard_normal, uniform, uniform_in};
-use remul_runtime::export::{ArchitectureSpec, DenseSpec, ModelSpec};
 use remul_runtime::{Activation, Model, Normalization, Quant};
 
 const JOINTS: usize = 31;

@@ -8,7 +8,7 @@ use common::*;
 use proptest::prelude::*;
 use remul_group::{Channel, IoLayout, Layout};
 use remul_runtime::format::{self, HEADER_LEN, Payload};
-use remul_runtime::{Activation, Architecture, Error, Model, export};
+use remul_runtime::{Activation, Architecture, Error, Model};
 
 /// Rewrites the header's length and CRC for whatever payload follows it, so
 /// that a mutation reaches the decoder and the validation behind the CRC.
@@ -140,7 +140,7 @@ proptest! {
 }
 
 fn sealed(payload: &Payload<'_>) -> Result<Model<'static>, Error> {
-    let blob: &'static [u8] = Box::leak(export::seal(payload).unwrap().into_boxed_slice());
+    let blob: &'static [u8] = Box::leak(remul_export::seal(payload).unwrap().into_boxed_slice());
     Model::from_bytes(blob)
 }
 
@@ -407,7 +407,6 @@ fn every_error_prints_as_one_line() {
             vector: 0,
             index: 0,
         },
-        Error::Encode,
     ];
     for e in errors {
         let text = e.to_string();

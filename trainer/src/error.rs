@@ -16,6 +16,9 @@ pub enum TrainerError {
     /// The runtime refused something (a layout length, a blob).
     #[error(transparent)]
     Runtime(#[from] remul_runtime::Error),
+    /// The exporter refused a model or failed to write its blob.
+    #[error(transparent)]
+    Export(#[from] remul_export::Error),
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {

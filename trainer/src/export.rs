@@ -8,10 +8,8 @@ use std::path::{Path, PathBuf};
 use burn::nn::{LayerNorm, Linear};
 use burn::prelude::*;
 use remul_datasets::{Split, TaskData};
+use remul_export::{ArchitectureSpec, BlockSpec, DenseSpec, ModelSpec, NormSpec};
 use remul_group::IoLayout;
-use remul_runtime::export::{
-    self as rt, ArchitectureSpec, BlockSpec, DenseSpec, ModelSpec, NormSpec,
-};
 use remul_runtime::{ExportMetrics, Model, Quant};
 use serde::Serialize;
 
@@ -218,7 +216,7 @@ pub fn run_blob(
     Ok(out)
 }
 
-fn blob_err(e: remul_runtime::Error) -> TrainerError {
+fn blob_err(e: impl std::fmt::Display) -> TrainerError {
     TrainerError::Blob(e.to_string())
 }
 
@@ -251,7 +249,8 @@ pub fn export<B: Backend>(
     let burn_mse = crate::evaluate::mse(&burn_out, &test.targets);
 
     let mse_of = |q: Quant| -> Result<(Vec<u8>, f64, Vec<f32>)> {
-        let blob = rt::export(&spec, q, &golden, ExportMetrics::default()).map_err(blob_err)?;
+        let blob =
+            remul_export::export(&spec, q, &golden, ExportMetrics::default()).map_err(blob_err)?;
         let model = Model::from_bytes(&blob).map_err(blob_err)?;
         let out = run_blob(&model, test.inputs_iter())?;
         let mse = crate::evaluate::mse(&out, &test.targets);
@@ -283,7 +282,8 @@ pub fn export<B: Backend>(
 
     // E and E' of the blob as it will be shipped.
     let chosen: Quant = quant.into();
-    let draft = rt::export(&spec, chosen, &golden, ExportMetrics::default()).map_err(blob_err)?;
+    let draft =
+        remul_export::export(&spec, chosen, &golden, ExportMetrics::default()).map_err(blob_err)?;
     let model = Model::from_bytes(&draft).map_err(blob_err)?;
     let mut scratch = vec![0.0f32; model.equivariance_scratch_len()];
     let report = model
@@ -301,7 +301,7 @@ pub fn export<B: Backend>(
         e_prime: Some(report.e_prime),
         samples: u32::try_from(test.len()).unwrap_or(u32::MAX),
     };
-    let blob = rt::export(&spec, chosen, &golden, metrics).map_err(blob_err)?;
+    let blob = remul_export::export(&spec, chosen, &golden, metrics).map_err(blob_err)?;
     write_atomically(path, &blob)?;
     Ok(ExportReport {
         path: path.to_path_buf(),
@@ -350,7 +350,7 @@ pub fn int8_sensitivity(
         .chain(std::iter::once(("all dense layers".to_string(), None)));
     variants
         .map(|(group, index)| {
-            let blob = rt::export(
+            let blob = remul_export::export(
                 &spec.with_int8_weights(index),
                 Quant::F32,
                 &[],

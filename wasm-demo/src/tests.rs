@@ -9,8 +9,8 @@ use std::sync::Mutex;
 use std::vec::Vec;
 use std::{format, fs, vec};
 
+use remul_export::{ArchitectureSpec, BlockSpec, DenseSpec, ModelSpec, NormSpec};
 use remul_group::{Channel, Group, IoLayout, Layout, Rotation};
-use remul_runtime::export::{ArchitectureSpec, BlockSpec, DenseSpec, ModelSpec, NormSpec};
 use remul_runtime::{Activation, ExportMetrics, Model, Normalization, Quant};
 
 use crate::exports::*;
@@ -232,8 +232,7 @@ fn blob(io: IoLayout, architecture: ArchitectureSpec) -> Vec<u8> {
         normalization: Normalization::IDENTITY,
         architecture,
     };
-    remul_runtime::export::export(&spec, Quant::Int8, &golden, ExportMetrics::default())
-        .expect("export")
+    remul_export::export(&spec, Quant::Int8, &golden, ExportMetrics::default()).expect("export")
 }
 
 /// Valid blobs that need more than the static buffers are refused with -4.

@@ -1,10 +1,12 @@
 //! Random models and inputs shared by the integration tests.
-#![allow(dead_code)]
+// Each test binary uses a part of this module.
+#![allow(dead_code, unused_imports)]
 
-use remul_group::random::{GroupRng, rng_from_seed, standard_normal, uniform_in};
+pub use remul_export::random::{TransformerShape, input, inputs, mlp, transformer};
+use remul_export::{ArchitectureSpec, DenseSpec, ModelSpec};
+use remul_group::random::{GroupRng, rng_from_seed};
 use remul_group::{Channel, Group, IoLayout, Layout};
-use remul_runtime::export::{ArchitectureSpec, BlockSpec, DenseSpec, ModelSpec, NormSpec};
-use remul_runtime::{Activation, ExportMetrics, Normalization, Quant, export};
+use remul_runtime::{Activation, ExportMetrics, Normalization, Quant};
 
 pub fn rng(seed: u64) -> GroupRng {
     rng_from_seed(seed)
@@ -34,149 +36,13 @@ pub fn mixed_io(entities: usize) -> IoLayout {
     }
 }
 
-pub fn mocap_normalization() -> Normalization {
-    Normalization {
-        center: true,
-        position_scale: 12.0,
-        vector_scale: 0.8,
-        scalar_scale: 2.5,
-    }
-}
-
-/// Weights like a PyTorch/burn default init, U(−1/√fan_in, 1/√fan_in),
-/// times `gain`.
-pub fn dense(rng: &mut GroupRng, inputs: usize, outputs: usize, gain: f32) -> DenseSpec {
-    let bound = gain / (inputs as f32).sqrt();
-    DenseSpec {
-        inputs,
-        outputs,
-        weight: (0..inputs * outputs)
-            .map(|_| uniform_in(rng, -bound, bound))
-            .collect(),
-        bias: (0..outputs)
-            .map(|_| uniform_in(rng, -bound, bound))
-            .collect(),
-    }
-}
-
-pub fn norm(rng: &mut GroupRng, d: usize) -> NormSpec {
-    NormSpec {
-        gamma: (0..d).map(|_| 1.0 + 0.2 * standard_normal(rng)).collect(),
-        beta: (0..d).map(|_| 0.1 * standard_normal(rng)).collect(),
-        eps: 1e-5,
-    }
-}
-
-pub fn mlp(
-    rng: &mut GroupRng,
-    io: IoLayout,
-    hidden: &[usize],
-    activation: Activation,
-) -> ModelSpec {
-    let mut widths = vec![io.input.len()];
-    widths.extend_from_slice(hidden);
-    widths.push(io.output.len());
-    let layers = widths
-        .windows(2)
-        .map(|w| dense(rng, w[0], w[1], 1.5))
-        .collect();
-    ModelSpec {
-        task: "test-mlp".into(),
-        group: Group::So3,
-        io,
-        normalization: mocap_normalization(),
-        architecture: ArchitectureSpec::Mlp { layers, activation },
-    }
-}
-
-pub struct TransformerShape {
-    pub d_model: usize,
-    pub heads: usize,
-    pub d_ff: usize,
-    pub blocks: usize,
-    pub entity_embedding: bool,
-}
-
-pub fn transformer(rng: &mut GroupRng, io: IoLayout, s: &TransformerShape) -> ModelSpec {
-    let d = s.d_model;
-    let tokens = io.input.entities();
-    let blocks = (0..s.blocks)
-        .map(|_| BlockSpec {
-            norm1: norm(rng, d),
-            query: dense(rng, d, d, 1.0),
-            key: dense(rng, d, d, 1.0),
-            value: dense(rng, d, d, 1.0),
-            output: dense(rng, d, d, 1.0),
-            norm2: norm(rng, d),
-            ff1: dense(rng, d, s.d_ff, 1.0),
-            ff2: dense(rng, s.d_ff, d, 1.0),
-        })
-        .collect();
-    let architecture = ArchitectureSpec::Transformer {
-        d_model: d,
-        heads: s.heads,
-        d_ff: s.d_ff,
-        embed: dense(rng, io.input.entity_width(), d, 1.0),
-        entity_embedding: s.entity_embedding.then(|| {
-            (0..tokens * d)
-                .map(|_| 0.5 * standard_normal(rng))
-                .collect()
-        }),
-        blocks,
-        final_norm: norm(rng, d),
-        head: dense(rng, d, io.output.entity_width(), 1.0),
-    };
-    ModelSpec {
-        task: "test-transformer".into(),
-        group: Group::So3,
-        io,
-        normalization: mocap_normalization(),
-        architecture,
-    }
-}
-
 /// The benchmark's small Transformer shape on mocap.
 pub fn small_transformer(rng: &mut GroupRng) -> ModelSpec {
-    transformer(
-        rng,
-        mocap_io(),
-        &TransformerShape {
-            d_model: 64,
-            heads: 4,
-            d_ff: 128,
-            blocks: 2,
-            entity_embedding: true,
-        },
-    )
-}
-
-/// An input shaped like mocap: positions O(10–60) around a body centre,
-/// velocities O(1), scalars O(1).
-pub fn input(rng: &mut GroupRng, layout: &Layout) -> Vec<f32> {
-    let body = [
-        uniform_in(rng, -20.0, 20.0),
-        uniform_in(rng, 10.0, 30.0),
-        uniform_in(rng, -20.0, 20.0),
-    ];
-    let mut x = Vec::with_capacity(layout.len());
-    for _ in 0..layout.entities() {
-        for &c in layout.channels() {
-            match c {
-                Channel::Position => x.extend(body.iter().map(|b| b + 12.0 * standard_normal(rng))),
-                Channel::Vector => x.extend((0..3).map(|_| 0.8 * standard_normal(rng))),
-                Channel::Scalar => x.push(uniform_in(rng, 0.5, 3.0)),
-            }
-        }
-    }
-    x
-}
-
-pub fn inputs(rng: &mut GroupRng, layout: &Layout, n: usize) -> Vec<Vec<f32>> {
-    (0..n).map(|_| input(rng, layout)).collect()
+    transformer(rng, mocap_io(), &TransformerShape::BENCH)
 }
 
 pub fn blob(spec: &ModelSpec, quant: Quant, golden: &[Vec<f32>]) -> Vec<u8> {
-    export::export(spec, quant, golden, ExportMetrics::default()).expect("export")
+    remul_export::export(spec, quant, golden, ExportMetrics::default()).expect("export")
 }
 
 /// Runs a blob on one input.

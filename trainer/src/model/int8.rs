@@ -86,13 +86,13 @@ mod tests {
             &device,
         );
 
-        // The weights as `remul_runtime::export::quantize_row` rounds each
+        // The weights as `remul_export::quantize_row` rounds each
         // output row (a column of burn's [inputs, outputs] matrix).
         let w = layer.weight.val().into_data().to_vec::<f32>().unwrap();
         let mut rounded = w.clone();
         for out in 0..2 {
             let row: Vec<f32> = (0..3).map(|i| w[i * 2 + out]).collect();
-            let (q, scale) = remul_runtime::export::quantize_row(&row);
+            let (q, scale) = remul_export::quantize_row(&row);
             for i in 0..3 {
                 rounded[i * 2 + out] = f32::from(q[i]) * scale;
             }
@@ -150,7 +150,7 @@ mod tests {
         // x = e_i picks weight i out.
         let x = Tensor::<B, 2>::eye(5, &device);
         let y = linear(&layer, x).into_data().to_vec::<f32>().unwrap();
-        let (q, scale) = remul_runtime::export::quantize_row(&row);
+        let (q, scale) = remul_export::quantize_row(&row);
         let expected: Vec<f32> = q.iter().map(|&v| f32::from(v) * scale).collect();
         assert_eq!(y, expected);
         assert_eq!(y, [127.0, 2.0, -0.0, 4.0, -6.0]);

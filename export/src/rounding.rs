@@ -3,19 +3,15 @@
 //! int8 weights alone cost, one group of layers at a time, with no
 //! activation quantization (`trainer export --sensitivity`).
 
-use std::format;
-use std::string::String;
-use std::vec::Vec;
-
-use super::spec::{ArchitectureSpec, DenseSpec, ModelSpec};
-use super::write::quantize_row;
+use crate::spec::{ArchitectureSpec, DenseSpec, ModelSpec};
+use crate::write::quantize_row;
 
 impl DenseSpec {
     /// This layer with every weight replaced by its int8 value times its
     /// row's scale, exactly as an int8 blob stores it; biases as they are.
     ///
     /// ```
-    /// use remul_runtime::export::DenseSpec;
+    /// use remul_export::DenseSpec;
     /// let layer = DenseSpec { inputs: 3, outputs: 1, weight: vec![0.3, -1.0, 0.1], bias: vec![0.5] };
     /// let rounded = layer.int8_rounded();
     /// let scale = 1.0f32 / 127.0; // max|w| / 127
@@ -72,7 +68,7 @@ fn groups_mut(architecture: &mut ArchitectureSpec) -> Vec<(String, Vec<&mut Dens
             .enumerate()
             .map(|(i, layer)| {
                 let name = format!("layer {} ({} → {})", i + 1, layer.inputs, layer.outputs);
-                (name, std::vec![layer])
+                (name, vec![layer])
             })
             .collect(),
         ArchitectureSpec::Transformer {
@@ -103,9 +99,9 @@ fn groups_mut(architecture: &mut ArchitectureSpec) -> Vec<(String, Vec<&mut Dens
                 "feed-forward in",
                 "feed-forward out",
             ];
-            let mut groups = std::vec![(String::from("embedding"), std::vec![embed])];
+            let mut groups = vec![(String::from("embedding"), vec![embed])];
             groups.extend(names.iter().map(|n| String::from(*n)).zip(roles));
-            groups.push((String::from("head"), std::vec![head]));
+            groups.push((String::from("head"), vec![head]));
             groups
         }
     }

@@ -2,14 +2,11 @@
 //! model semantics written out once more, independently of the runtime's
 //! kernels, in f64 (so it is the more exact of the two).
 
-use std::vec;
-use std::vec::Vec;
-
 use remul_group::Channel;
+use remul_runtime::Activation;
 
-use super::spec::{ArchitectureSpec, DenseSpec, ModelSpec, NormSpec};
 use crate::Error;
-use crate::format::Activation;
+use crate::spec::{ArchitectureSpec, DenseSpec, ModelSpec, NormSpec};
 
 fn dense(layer: &DenseSpec, x: &[f64]) -> Vec<f64> {
     (0..layer.outputs)

@@ -1,10 +1,9 @@
 //! Quantizing and laying out the weights in storage order.
 
-use std::vec::Vec;
+use remul_runtime::Quant;
+use remul_runtime::format::int8_row_stride;
 
-use super::spec::{ArchitectureSpec, DenseSpec, ModelSpec, NormSpec};
-use crate::format::Quant;
-use crate::tensors::int8_row_stride;
+use crate::spec::{ArchitectureSpec, DenseSpec, ModelSpec, NormSpec};
 
 /// One weight row as int8 with its symmetric scale: `s = max|w| / 127`,
 /// `q = round(w / s)` (halves to even, as burn and the trainer's
@@ -13,11 +12,11 @@ use crate::tensors::int8_row_stride;
 /// zeros. Deterministic: the same row always gives the same bytes.
 ///
 /// ```
-/// let (q, s) = remul_runtime::export::quantize_row(&[0.3, -1.0, 0.1]);
+/// let (q, s) = remul_export::quantize_row(&[0.3, -1.0, 0.1]);
 /// assert_eq!(q, [38, -127, 13]);
 /// assert_eq!(s, 1.0 / 127.0);
 /// // Halves go to the even level.
-/// let (q, _) = remul_runtime::export::quantize_row(&[127.0, 2.5, -0.5, 3.5]);
+/// let (q, _) = remul_export::quantize_row(&[127.0, 2.5, -0.5, 3.5]);
 /// assert_eq!(q, [127, 2, 0, 4]);
 /// ```
 pub fn quantize_row(row: &[f32]) -> (Vec<i8>, f32) {

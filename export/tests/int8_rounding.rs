@@ -1,11 +1,23 @@
 //! `ModelSpec::with_int8_weights` and `dense_groups`: the model variants
 //! behind `trainer export --sensitivity`.
 
-mod common;
-
-use common::*;
-use remul_runtime::export::{ArchitectureSpec, DenseSpec, ModelSpec, export};
+use remul_export::random::{TransformerShape, input, mlp, transformer};
+use remul_export::{ArchitectureSpec, DenseSpec, ModelSpec, export};
+use remul_group::random::{GroupRng, rng_from_seed as rng};
+use remul_group::{Channel, IoLayout, Layout};
 use remul_runtime::{Activation, ExportMetrics, Model, Quant};
+
+/// Mocap's layout: 31 joints × (position, velocity) in, 31 × position out.
+fn mocap_io() -> IoLayout {
+    IoLayout {
+        input: Layout::new(31, &[Channel::Position, Channel::Vector]).unwrap(),
+        output: Layout::new(31, &[Channel::Position]).unwrap(),
+    }
+}
+
+fn small_transformer(rng: &mut GroupRng) -> ModelSpec {
+    transformer(rng, mocap_io(), &TransformerShape::BENCH)
+}
 
 fn dense_layers(spec: &ModelSpec) -> Vec<&DenseSpec> {
     match &spec.architecture {

@@ -1,14 +1,10 @@
 //! The owned f32 description of a trained model, and its shape checks.
 
-use std::string::String;
-use std::vec::Vec;
-
 use remul_group::{Group, IoLayout};
+use remul_runtime::format::{MAX_BLOCKS, MAX_MLP_LAYERS, MAX_WIDTH};
+use remul_runtime::{Activation, Architecture, Normalization};
 
 use crate::Error;
-use crate::format::{
-    Activation, Architecture, MAX_BLOCKS, MAX_MLP_LAYERS, MAX_WIDTH, Normalization,
-};
 
 /// A dense layer `y = W x + b`.
 #[derive(Clone, Debug, PartialEq)]
@@ -105,23 +101,21 @@ pub struct ModelSpec {
     pub architecture: ArchitectureSpec,
 }
 
-fn bad(what: &'static str) -> Error {
-    Error::InvalidModel { what }
-}
-
 impl DenseSpec {
     pub(crate) fn check(&self, inputs: usize, outputs: usize) -> Result<(), Error> {
         if self.inputs != inputs || self.outputs != outputs {
-            return Err(bad("dense layer widths do not chain"));
+            return Err(Error::invalid("dense layer widths do not chain"));
         }
         if !(1..=MAX_WIDTH).contains(&inputs) || !(1..=MAX_WIDTH).contains(&outputs) {
-            return Err(bad("layer width is zero or above MAX_WIDTH"));
+            return Err(Error::invalid("layer width is zero or above MAX_WIDTH"));
         }
         if self.weight.len() != inputs * outputs || self.bias.len() != outputs {
-            return Err(bad("dense weight or bias length does not match its widths"));
+            return Err(Error::invalid(
+                "dense weight or bias length does not match its widths",
+            ));
         }
         if !self.weight.iter().chain(&self.bias).all(|v| v.is_finite()) {
-            return Err(bad("dense weight or bias is not finite"));
+            return Err(Error::invalid("dense weight or bias is not finite"));
         }
         Ok(())
     }
@@ -130,13 +124,13 @@ impl DenseSpec {
 impl NormSpec {
     pub(crate) fn check(&self, width: usize) -> Result<(), Error> {
         if self.gamma.len() != width || self.beta.len() != width {
-            return Err(bad("layer norm length does not match d_model"));
+            return Err(Error::invalid("layer norm length does not match d_model"));
         }
         if !self.gamma.iter().chain(&self.beta).all(|v| v.is_finite()) {
-            return Err(bad("layer norm parameter is not finite"));
+            return Err(Error::invalid("layer norm parameter is not finite"));
         }
         if !(self.eps.is_finite() && self.eps > 0.0) {
-            return Err(bad("layer norm eps must be finite and positive"));
+            return Err(Error::invalid("layer norm eps must be finite and positive"));
         }
         Ok(())
     }
@@ -146,17 +140,17 @@ impl ModelSpec {
     /// Checks every shape and value and returns the architecture as the
     /// blob describes it.
     pub(crate) fn checked_architecture(&self) -> Result<Architecture, Error> {
-        let narrow = |v: usize| u32::try_from(v).map_err(|_| bad("dimension above u32"));
+        let narrow = |v: usize| u32::try_from(v).map_err(|_| Error::invalid("dimension above u32"));
         match &self.architecture {
             ArchitectureSpec::Mlp { layers, activation } => {
                 if layers.is_empty() || layers.len() > MAX_MLP_LAYERS {
-                    return Err(bad("an MLP needs 1 to MAX_MLP_LAYERS layers"));
+                    return Err(Error::invalid("an MLP needs 1 to MAX_MLP_LAYERS layers"));
                 }
                 let mut widths = heapless::Vec::new();
                 let mut inputs = self.io.input.len();
                 widths
                     .push(narrow(inputs)?)
-                    .map_err(|_| bad("too many layers"))?;
+                    .map_err(|_| Error::invalid("too many layers"))?;
                 for (i, layer) in layers.iter().enumerate() {
                     let outputs = if i + 1 == layers.len() {
                         self.io.output.len()
@@ -166,7 +160,7 @@ impl ModelSpec {
                     layer.check(inputs, outputs)?;
                     widths
                         .push(narrow(outputs)?)
-                        .map_err(|_| bad("too many layers"))?;
+                        .map_err(|_| Error::invalid("too many layers"))?;
                     inputs = outputs;
                 }
                 Ok(Architecture::Mlp {
@@ -187,19 +181,23 @@ impl ModelSpec {
                 let (d, d_ff) = (*d_model, *d_ff);
                 let tokens = self.io.input.entities();
                 if self.io.output.entities() != tokens {
-                    return Err(bad("Transformer input and output entity counts differ"));
+                    return Err(Error::invalid(
+                        "Transformer input and output entity counts differ",
+                    ));
                 }
                 if *heads == 0 || d % heads != 0 {
-                    return Err(bad("d_model is not a multiple of the head count"));
+                    return Err(Error::invalid(
+                        "d_model is not a multiple of the head count",
+                    ));
                 }
                 if blocks.len() > MAX_BLOCKS {
-                    return Err(bad("more than MAX_BLOCKS blocks"));
+                    return Err(Error::invalid("more than MAX_BLOCKS blocks"));
                 }
                 embed.check(self.io.input.entity_width(), d)?;
                 if let Some(table) = entity_embedding
                     && (table.len() != tokens * d || !table.iter().all(|v| v.is_finite()))
                 {
-                    return Err(bad(
+                    return Err(Error::invalid(
                         "entity embedding is not [entities][d_model] finite values",
                     ));
                 }

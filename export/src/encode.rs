@@ -1,13 +1,12 @@
 //! Encoding: quantize, lay out, compute the golden outputs with this
 //! runtime, seal with the header.
 
-use std::vec;
-use std::vec::Vec;
+use remul_runtime::Model;
+use remul_runtime::format::{self, ExportMetrics, Golden, HEADER_LEN, Payload, Quant};
 
-use super::spec::ModelSpec;
-use super::write;
-use crate::format::{self, ExportMetrics, Golden, HEADER_LEN, Payload, Quant};
-use crate::{Error, Model};
+use crate::Error;
+use crate::spec::ModelSpec;
+use crate::write;
 
 /// Header plus postcard payload, the bytes of a blob. The payload is
 /// written as given (no checks: tests use this to build broken blobs).

@@ -1,6 +1,7 @@
-//! Fetching the mocap files from the original repository, verified.
+//! Fetching data files from the original repository, verified.
 //!
-//! Each file comes from EGHN at a pinned commit, is written to a temporary
+//! Each file (the mocap files: [`crate::mocap::Motion::files`]) comes from
+//! EGHN at a pinned commit, is written to a temporary
 //! file in the target folder, checked against the checksum
 //! `PROVENANCE.md` gives (sha256, or the git blob hash for `motion.pkl`),
 //! and only then renamed into place. On any failure (HTTP status, network,
@@ -9,9 +10,9 @@
 //! and verified are not downloaded again.
 //!
 //! ```no_run
-//! use remul_datasets::{default_data_dir, download::{self, Progress, Source}, mocap::Motion};
+//! use remul_datasets::{default_data_dir, download::{Progress, Source}, mocap::{self, Motion}};
 //! let dir = default_data_dir(None);
-//! download::ensure_mocap(&dir, Motion::Walk, &Source::original(), &mut |p: Progress| eprintln!("{p:?}"))?;
+//! mocap::ensure_files(&dir, Motion::Walk, &Source::original(), &mut |p: Progress| eprintln!("{p:?}"))?;
 //! # Ok::<(), remul_datasets::Error>(())
 //! ```
 
@@ -25,7 +26,6 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
 use crate::Error;
-use crate::mocap::Motion;
 
 /// The repository the files come from.
 pub const REPOSITORY: &str = "hanjq17/EGHN";
@@ -160,38 +160,6 @@ pub struct RemoteFile {
     pub checksum: Checksum,
 }
 
-/// Subject 9 running trajectories.
-pub const MOTION_RUN: RemoteFile = RemoteFile {
-    name: "motion_run.pkl",
-    checksum: Checksum::Sha256("0d299bb8f9e20478b79a3d93170191cc2fb5913494b699349c672101ea75d1d0"),
-};
-
-/// Running split.
-pub const SPLIT_RUN: RemoteFile = RemoteFile {
-    name: "split_run.pkl",
-    checksum: Checksum::Sha256("a7a78a05981e14629b5e71d4bb015ea70769c8a08cb7700efc5658a04f0ed10c"),
-};
-
-/// Subject 35 walking trajectories (only the git blob hash is published).
-pub const MOTION_WALK: RemoteFile = RemoteFile {
-    name: "motion.pkl",
-    checksum: Checksum::GitBlobSha1("5a8e260677b4b0ca8673c759df519fe27e2c0a12"),
-};
-
-/// Walking split.
-pub const SPLIT_WALK: RemoteFile = RemoteFile {
-    name: "split.pkl",
-    checksum: Checksum::Sha256("28457502799bd8f25628ae43d39b68bf8f28131dad762bf06563a49faaeee7a1"),
-};
-
-/// The files a motion needs: trajectories, then split.
-pub fn mocap_files(motion: Motion) -> [RemoteFile; 2] {
-    match motion {
-        Motion::Run => [MOTION_RUN, SPLIT_RUN],
-        Motion::Walk => [MOTION_WALK, SPLIT_WALK],
-    }
-}
-
 /// What the download is doing, for a progress display.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Progress {
@@ -239,22 +207,6 @@ pub struct Fetched {
     pub path: PathBuf,
     /// Whether it was downloaded now (false: it was already there).
     pub downloaded: bool,
-}
-
-/// Makes sure a motion's files are in `<data_dir>/mocap/`, downloading the
-/// missing ones from `source`.
-pub fn ensure_mocap(
-    data_dir: &Path,
-    motion: Motion,
-    source: &Source,
-    progress: &mut dyn FnMut(Progress),
-) -> Result<Vec<Fetched>, Error> {
-    ensure_files(
-        &data_dir.join("mocap"),
-        &mocap_files(motion),
-        source,
-        progress,
-    )
 }
 
 /// Makes sure each file is in `dir` with its checksum, downloading the

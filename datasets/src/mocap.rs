@@ -26,7 +26,7 @@ use std::str::FromStr;
 
 use remul_group::{Channel, IoLayout, Layout};
 
-use crate::download::Source;
+use crate::download::{self, Checksum, Fetched, Progress, RemoteFile, Source};
 use crate::pickle::{self, Value};
 use crate::{Error, Split, TaskData};
 
@@ -35,6 +35,30 @@ pub const JOINTS: usize = 31;
 
 /// Frames between a sample's input and its target.
 pub const DELTA_T: usize = 30;
+
+/// Subject 9 running trajectories.
+pub const MOTION_RUN: RemoteFile = RemoteFile {
+    name: "motion_run.pkl",
+    checksum: Checksum::Sha256("0d299bb8f9e20478b79a3d93170191cc2fb5913494b699349c672101ea75d1d0"),
+};
+
+/// Running split.
+pub const SPLIT_RUN: RemoteFile = RemoteFile {
+    name: "split_run.pkl",
+    checksum: Checksum::Sha256("a7a78a05981e14629b5e71d4bb015ea70769c8a08cb7700efc5658a04f0ed10c"),
+};
+
+/// Subject 35 walking trajectories (only the git blob hash is published).
+pub const MOTION_WALK: RemoteFile = RemoteFile {
+    name: "motion.pkl",
+    checksum: Checksum::GitBlobSha1("5a8e260677b4b0ca8673c759df519fe27e2c0a12"),
+};
+
+/// Walking split.
+pub const SPLIT_WALK: RemoteFile = RemoteFile {
+    name: "split.pkl",
+    checksum: Checksum::Sha256("28457502799bd8f25628ae43d39b68bf8f28131dad762bf06563a49faaeee7a1"),
+};
 
 /// Which recording.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -62,20 +86,22 @@ impl Motion {
         }
     }
 
-    /// The trajectories file.
-    pub fn motion_file(self) -> &'static str {
+    /// The files this motion needs, as published: trajectories, then split.
+    pub fn files(self) -> [RemoteFile; 2] {
         match self {
-            Self::Run => "motion_run.pkl",
-            Self::Walk => "motion.pkl",
+            Self::Run => [MOTION_RUN, SPLIT_RUN],
+            Self::Walk => [MOTION_WALK, SPLIT_WALK],
         }
     }
 
-    /// The split file.
+    /// The trajectories file's name.
+    pub fn motion_file(self) -> &'static str {
+        self.files()[0].name
+    }
+
+    /// The split file's name.
     pub fn split_file(self) -> &'static str {
-        match self {
-            Self::Run => "split_run.pkl",
-            Self::Walk => "split.pkl",
-        }
+        self.files()[1].name
     }
 
     /// The benchmark's fixed parameters for this motion.
@@ -476,4 +502,15 @@ pub fn load(data_dir: &Path, motion: Motion) -> Result<TaskData, Error> {
     let selection = select(&split, &protocol, &split_path.display().to_string())?;
     let recording = read_recording(&motion_path)?;
     build(motion.task_name(), &recording, &selection, &protocol)
+}
+
+/// Makes sure a motion's files are in `<data_dir>/mocap/`, downloading the
+/// missing or mismatched ones from `source` ([`download::ensure_files`]).
+pub fn ensure_files(
+    data_dir: &Path,
+    motion: Motion,
+    source: &Source,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Vec<Fetched>, Error> {
+    download::ensure_files(&data_dir.join("mocap"), &motion.files(), source, progress)
 }

@@ -116,11 +116,7 @@ fn listing(dir: &Path) -> Vec<String> {
 
 #[test]
 fn the_shared_files_have_the_published_checksums() {
-    for file in [
-        download::MOTION_RUN,
-        download::SPLIT_RUN,
-        download::SPLIT_WALK,
-    ] {
+    for file in [mocap::MOTION_RUN, mocap::SPLIT_RUN, mocap::SPLIT_WALK] {
         let path = common::mocap_dir().join(file.name);
         assert!(
             file.checksum.matches(&path).expect("readable"),
@@ -151,7 +147,7 @@ fn good_files_land_verified_and_load() {
     let server = Server::start(running_files());
     let dir = tempfile::tempdir().expect("temp dir");
     let mut events = Vec::new();
-    let fetched = download::ensure_mocap(dir.path(), Motion::Run, &server.source(), &mut |p| {
+    let fetched = mocap::ensure_files(dir.path(), Motion::Run, &server.source(), &mut |p| {
         events.push(p)
     })
     .expect("downloads");
@@ -182,7 +178,7 @@ fn good_files_land_verified_and_load() {
     // a second call finds both verified and asks the server for nothing
     let before = server.requests().len();
     let mut events = Vec::new();
-    let fetched = download::ensure_mocap(dir.path(), Motion::Run, &server.source(), &mut |p| {
+    let fetched = mocap::ensure_files(dir.path(), Motion::Run, &server.source(), &mut |p| {
         events.push(p)
     })
     .expect("present");
@@ -209,7 +205,7 @@ fn a_corrupted_download_leaves_no_file() {
     }
     let server = Server::start(files);
     let dir = tempfile::tempdir().expect("temp dir");
-    let err = download::ensure_mocap(dir.path(), Motion::Run, &server.source(), &mut |_| {})
+    let err = mocap::ensure_files(dir.path(), Motion::Run, &server.source(), &mut |_| {})
         .expect_err("mismatch");
     match &err {
         Error::ChecksumMismatch {
@@ -222,7 +218,7 @@ fn a_corrupted_download_leaves_no_file() {
             assert!(file.ends_with("motion_run.pkl"));
             assert!(url.ends_with("/files/motion_run.pkl"));
             assert_eq!(*algorithm, "sha256");
-            assert_eq!(expected, download::MOTION_RUN.checksum.expected());
+            assert_eq!(expected, mocap::MOTION_RUN.checksum.expected());
             assert_ne!(actual, expected);
             assert_eq!(actual.len(), 64);
         }
@@ -242,7 +238,7 @@ fn a_missing_file_is_a_clear_http_404() {
     // the walking split is served, motion.pkl is not
     let server = Server::start(HashMap::from([("split.pkl", mocap_bytes("split.pkl"))]));
     let dir = tempfile::tempdir().expect("temp dir");
-    let err = download::ensure_mocap(dir.path(), Motion::Walk, &server.source(), &mut |_| {})
+    let err = mocap::ensure_files(dir.path(), Motion::Walk, &server.source(), &mut |_| {})
         .expect_err("404");
     assert!(
         matches!(&err, Error::Http { status: 404, url } if url.ends_with("/files/motion.pkl")),
@@ -259,7 +255,7 @@ fn a_present_file_with_the_wrong_checksum_is_replaced() {
     std::fs::create_dir(dir.path().join("mocap")).expect("dir");
     std::fs::write(dir.path().join("mocap/split_run.pkl"), b"stale").expect("write");
     let mut events = Vec::new();
-    download::ensure_mocap(dir.path(), Motion::Run, &server.source(), &mut |p| {
+    mocap::ensure_files(dir.path(), Motion::Run, &server.source(), &mut |p| {
         events.push(p)
     })
     .expect("downloads");
@@ -310,7 +306,7 @@ fn an_unreachable_server_is_a_network_error_naming_the_url() {
         .port();
     let source = Source::from_base_url(format!("http://127.0.0.1:{port}/x"));
     let dir = tempfile::tempdir().expect("temp dir");
-    let err = download::ensure_mocap(dir.path(), Motion::Run, &source, &mut |_| {})
+    let err = mocap::ensure_files(dir.path(), Motion::Run, &source, &mut |_| {})
         .expect_err("unreachable");
     assert!(
         matches!(&err, Error::Network { url, .. } if url == &format!("http://127.0.0.1:{port}/x/motion_run.pkl")),

@@ -2,7 +2,8 @@
 
 use indicatif::{ProgressBar, ProgressStyle};
 use remul_datasets::TaskData;
-use remul_datasets::download::{self, Progress, Source};
+use remul_datasets::download::{Progress, Source};
+use remul_datasets::mocap;
 
 use crate::cli::{DataArgs, TaskArgs};
 use crate::error::Result;
@@ -40,7 +41,7 @@ pub fn load_task(args: &TaskArgs) -> Result<TaskData> {
             }
             _ => {}
         };
-        let fetched = download::ensure_mocap(
+        let fetched = mocap::ensure_files(
             &dir,
             spec.motion.into(),
             &Source::default(),

@@ -1,5 +1,5 @@
 //! Report lines, formatted by hand: integers, fixed-point decimals and hex,
-//! with no `core::fmt` (its float printing alone is about 16 KB of flash).
+//! with no `core::fmt` (its float printing alone is larger than the runtime).
 //! A finished line goes out as semihosting text (QEMU, the default) or as
 //! a defmt string over RTT (`--features rtt`), so both transports print the
 //! same lines.

@@ -1,15 +1,14 @@
 //! The nonlinearities, exactly as the trainer defines them.
 
+use crate::arch::keep_rolled;
 use crate::format::Activation;
-use crate::rolled::keep_rolled;
 
 /// Applies `activation` to every value in place. Out of line: called from
-/// both architectures, and the second copy of its three loops cost 0.4 KB
-/// of flash at opt-level 3.
+/// both architectures, and a second copy of its three loops costs flash.
 #[inline(never)]
 pub(crate) fn apply(activation: Activation, values: &mut [f32]) {
-    // One loop per function: through a function pointer, the MLP took 2 %
-    // more instructions.
+    // One loop per function: through a function pointer, every value pays
+    // an indirect call.
     let each = |values: &mut [f32], function: fn(f32) -> f32| {
         for v in values {
             keep_rolled();

@@ -1,7 +1,7 @@
 //! What one prediction costs: the parameter count and the
 //! multiply-accumulates, from the architecture alone. Worked out when asked
 //! rather than at validation, so that a device that only runs the model
-//! carries none of this code (0.3 KB of Cortex-M4F flash).
+//! carries none of this code.
 
 use crate::format::{Architecture, Payload};
 

@@ -1,9 +1,11 @@
 //! [`Payload::decode`]: the payload's postcard bytes, read field by field.
 //!
-//! Blobs are written by postcard (`export`), and `Payload` keeps its serde
-//! derives, but the runtime reads them here rather than through postcard's
-//! deserializer: serde's generic visitors, inlined at opt-level 3, made a
-//! Cortex-M4F runtime 3.2 KB larger than this reader does. It accepts
+//! Blobs are written by postcard (`remul-export`), and `Payload` keeps its
+//! serde derives, but the runtime reads them here rather than through
+//! postcard's deserializer: serde's generic visitors, inlined at opt-level
+//! 3, make a Cortex-M4F runtime much larger than this reader does (the
+//! one place where a well-kept crate costs a device more than it gives).
+//! It accepts
 //! exactly what postcard accepts (same varint limits, `bool` and `Option`
 //! tags, UTF-8 check, `Layout` checks) and yields the same values:
 //! `tests/decode.rs` and the fuzz target `decode_matches_postcard` compare
@@ -40,8 +42,8 @@ impl<'a> Payload<'a> {
 
 /// The fields in wire order (a struct literal evaluates its fields in the
 /// order written); `None` where the bytes are not a payload. An `Option`
-/// rather than the crate's `Error` inside: a 24-byte error carried through
-/// every read cost 1.4 KB of flash.
+/// rather than the crate's `Error` inside: a larger error carried through
+/// every read costs flash at each of them.
 fn fields<'a>(r: &mut Reader<'a>) -> Option<Payload<'a>> {
     let payload = Payload {
         task: r.str()?,
@@ -197,7 +199,7 @@ impl<'a> Reader<'a> {
         // Past the capacity the values are still read (postcard too reads
         // one before it finds the list full) but not stored, and the count
         // is refused after the loop: an exit on a full list would let LLVM
-        // unroll the loop to the capacity (0.3 KB of flash).
+        // unroll the loop to the capacity.
         for i in 0..count {
             let channel = match self.variant()? {
                 0 => Channel::Scalar,

@@ -1,9 +1,9 @@
 //! Dense layers `y = W x + b`, f32 or int8, on top of [`crate::kernels`].
 
+use crate::arch::keep_rolled;
 use crate::format::Quant;
 use crate::format::int8_row_stride;
 use crate::kernels;
-use crate::rolled::keep_rolled;
 use crate::tensors::{Dense, Weights};
 
 /// A layer input made ready for the layer's weight format: as is for f32
@@ -16,7 +16,7 @@ pub(crate) enum Prepared<'x> {
 
 /// Readies `x` for dense layers stored as `quant`, using `activations` as
 /// room for the quantized vector. Out of line, like [`forward`]: called
-/// from several places (0.1 KB of flash each at opt-level 3).
+/// from several places, each inlined copy costing flash.
 #[inline(never)]
 pub(crate) fn prepare<'x>(x: &'x [f32], activations: &'x mut [i16], quant: Quant) -> Prepared<'x> {
     match quant {

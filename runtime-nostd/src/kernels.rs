@@ -24,7 +24,7 @@
 //! inputs one chain of fused multiply-adds from zero, the blocks in order
 //! ([`dot_f32`], [`dot_rows_f32`], and [`dot_rows_f32_f32`] for attention);
 //! reductions sum as ndarray's `sum` ([`sum_f32`]). Fused multiply-add is
-//! exactly rounded, so the x86 FMA kernel (`kernels/fma_x86.rs`, hosts
+//! exactly rounded, so the x86 FMA kernel (`arch/x86.rs`, hosts
 //! with std), the Cortex-M4F's `VFMA.F32` loop and `libm::fmaf` give the
 //! same bits, and an f32 blob reproduces the trainer's model (within the
 //! elementwise functions' last bits).
@@ -43,9 +43,9 @@
 //!
 //! With the crate feature `dsp` on an Arm target, [`dot_rows_i8_i16`] (a
 //! whole layer, the row loop included) and [`dot_i8_i16`] (one row) are
-//! that kernel (`kernels/dsp.rs`, inline assembly: 1.31 instructions per
-//! MAC in its main loop, 1.45 over a 186-wide layer's rows, against 3.8–4.1
-//! for the portable loop on a Cortex-M4) and the activations are
+//! that kernel (`arch/arm/dsp.rs`, inline assembly, about three times
+//! fewer instructions per MAC than the portable loop on a Cortex-M4:
+//! `firmware-example/ci.sh` prints both) and the activations are
 //! interleaved; everywhere else they are [`dot_i8_i16_portable`] with the
 //! natural order. The feature is for cores with the DSP extension
 //! (Cortex-M4/M7/M33/M55, `thumbv7em-*`, `thumbv8m.main-*`); stable Rust does
@@ -54,13 +54,12 @@
 //! portable loop; the firmware example runs both kernels on the device
 //! against the same golden vectors.
 
-use crate::format::MAX_WIDTH;
-use crate::rolled::keep_rolled;
-
 #[cfg(all(feature = "dsp", target_arch = "arm"))]
-mod dsp;
+use crate::arch::arm::dsp;
+use crate::arch::keep_rolled;
 #[cfg(all(feature = "std", any(target_arch = "x86", target_arch = "x86_64")))]
-mod fma_x86;
+use crate::arch::x86;
+use crate::format::MAX_WIDTH;
 
 /// Whether [`dot_i8_i16`] is the Cortex-M DSP (`SMLAD`) kernel in this build.
 pub const DSP_KERNEL: bool = cfg!(all(feature = "dsp", target_arch = "arm"));
@@ -170,7 +169,7 @@ fn quantize_in_order(
     // the assembly that is under four values and the padding, and the one
     // clamped rule is the least code. Without it this loop does every
     // value, so where the plain rounding is exact (see `level`) it takes
-    // that: the clamped rule made the portable MLP 2 % slower.
+    // that: the clamped rule makes the portable MLP slower.
     let plain = !(cfg!(all(feature = "dsp", target_arch = "arm")) && assembly)
         && scale.is_finite()
         && to_level.is_finite();
@@ -221,8 +220,8 @@ fn level(v: f32, to_level: f32, levels: i32) -> i16 {
 
 /// [`keep_rolled`] for the quantizer's and the rescale's Rust loops, which
 /// with the DSP assembly only do a tail of under four values: rolled there,
-/// unrolled in the portable build, where they do every value and the
-/// rolled loops made the portable MLP 6 % slower.
+/// unrolled in the portable build, where they do every value and rolled
+/// loops make the portable MLP slower.
 #[inline(always)]
 fn keep_tail_loop_rolled() {
     if DSP_KERNEL {
@@ -265,7 +264,7 @@ pub fn dot_i8_i16(row: &[u8], activations: &[i16]) -> i32 {
     #[cfg(all(feature = "dsp", target_arch = "arm"))]
     let dot = {
         let mut out = [0];
-        dsp::dot_rows_i8_i16(row, row.len(), activations, &mut out);
+        dot_rows_i8_i16(row, row.len(), activations, &mut out);
         out[0]
     };
     #[cfg(not(all(feature = "dsp", target_arch = "arm")))]
@@ -279,10 +278,25 @@ pub fn dot_i8_i16(row: &[u8], activations: &[i16]) -> i32 {
 /// kernel runs the row loop itself.
 pub fn dot_rows_i8_i16(rows: &[u8], stride: usize, activations: &[i16], out: &mut [i32]) {
     #[cfg(all(feature = "dsp", target_arch = "arm"))]
-    dsp::dot_rows_i8_i16(rows, stride, activations, out);
+    if !dsp::dot_rows_i8_i16(rows, stride, activations, out) {
+        unaligned_rows_i8_i16(rows, stride, activations, out);
+    }
     #[cfg(not(all(feature = "dsp", target_arch = "arm")))]
     for (o, row) in out.iter_mut().zip(rows.chunks_exact(stride.max(1))) {
         *o = dot_i8_i16_portable(row, activations);
+    }
+}
+
+/// What the DSP kernel leaves to the portable loop: rows or activations
+/// that are not 4-byte aligned (a blob placed at an odd address), or a
+/// stride that is not a multiple of 4. Correct, slower, and out of line
+/// so that it costs no flash where the kernel is inlined.
+#[cfg(all(feature = "dsp", target_arch = "arm"))]
+#[cold]
+#[inline(never)]
+fn unaligned_rows_i8_i16(rows: &[u8], stride: usize, activations: &[i16], out: &mut [i32]) {
+    for (o, row) in out.iter_mut().zip(rows.chunks_exact(stride.max(1))) {
+        *o = dot_i8_i16_interleaved(row, activations);
     }
 }
 
@@ -413,13 +427,13 @@ pub fn dot_f32(row: &[[u8; 4]], x: &[f32]) -> f32 {
 
 /// [`dot_f32`] for every row of `x.len()` weights in `weights`, into `y`
 /// (as many rows as both hold). On x86 hosts with std, the FMA instruction
-/// when the CPU has it (the same bits, about 11 times faster). Out of
+/// when the CPU has it (the same bits, many times faster). Out of
 /// line: attention's two products and the f32 dense layers share it.
 #[inline(never)]
 pub fn dot_rows_f32(weights: &[[u8; 4]], x: &[f32], y: &mut [f32]) {
     #[cfg(all(feature = "std", any(target_arch = "x86", target_arch = "x86_64")))]
-    if fma_x86::available() {
-        return fma_x86::dot_rows(weights, x, y);
+    if x86::has_fma() {
+        return x86::fma_rows::<F32_BLOCK>(weights, x, y);
     }
     if x.len() <= F32_BLOCK {
         // One block: the chain is the whole sum (0 + chain = chain).
@@ -508,7 +522,7 @@ mod tests {
             .collect()
     }
 
-    /// The instruction sequence of the M4 kernel (`kernels/dsp.rs`), per
+    /// The instruction sequence of the M4 kernel (`arch/arm/dsp.rs`), per
     /// four weights: LDR, SXTB16, SXTB16 ROR 8, two SMLADs.
     fn dsp_dot(row: &[u8], words: &[u32]) -> i32 {
         let mut acc = 0i32;

@@ -17,13 +17,15 @@
 //! The byte format is in [`format`] and `FORMAT.md`; the `remul-export`
 //! crate (std) writes it.
 #![no_std]
-#![deny(unsafe_code)]
+#![deny(unsafe_code)] // allowed in `arch` alone
+#![warn(clippy::undocumented_unsafe_blocks)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 #[cfg(any(feature = "std", test))]
 extern crate std;
 
 mod activation;
+mod arch;
 mod cost;
 mod decode;
 mod dense;
@@ -31,13 +33,12 @@ mod equivariance;
 mod error;
 mod float;
 pub mod format;
+mod frame;
 pub mod kernels;
+mod layer_norm;
+mod matrix_rows;
 mod mlp;
 mod model;
-mod norm;
-mod normalize;
-mod rolled;
-mod rows;
 pub mod scratch;
 mod tensors;
 mod transformer;
@@ -45,8 +46,8 @@ mod validate;
 
 pub use error::Error;
 pub use format::{Activation, Architecture, ExportMetrics, Normalization, Quant};
+pub use frame::Frame;
 pub use model::Model;
-pub use normalize::Frame;
 pub use remul_group::EquivarianceReport;
 pub use tensors::F32Le;
 

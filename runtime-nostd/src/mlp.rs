@@ -1,14 +1,14 @@
 //! The MLP forward pass: dense layers with an activation between them.
 
 use crate::format::{Activation, Payload};
-use crate::normalize::Frame;
+use crate::frame::Frame;
 use crate::tensors::TensorReader;
 use crate::{activation, dense, scratch};
 
 /// Runs the MLP `widths` on `x` into `y`; lengths are already checked.
 /// `None` only if the blob and the scratch disagree with validation
-/// (never expected): an `Option`, because carrying the crate's 24-byte
-/// `Error` through every step cost 0.2 KB of flash (both passes).
+/// (never expected): an `Option`, because carrying the crate's larger
+/// `Error` through every step costs flash in both passes.
 pub(crate) fn forward(
     p: &Payload<'_>,
     activation: Activation,
@@ -18,7 +18,7 @@ pub(crate) fn forward(
     scratch: &mut [f32],
 ) -> Option<()> {
     let widest = widths.iter().fold(0, |widest, &w| {
-        crate::rolled::keep_rolled();
+        crate::arch::keep_rolled();
         widest.max(w as usize)
     });
     let (mut current, rest) = scratch.split_at_mut_checked(widest)?;

@@ -2,9 +2,9 @@
 
 use remul_group::{Group, IoLayout};
 
+use crate::arch::keep_rolled;
 use crate::cost::cost;
 use crate::format::{self, Architecture, ExportMetrics, Normalization, Payload, Quant};
-use crate::rolled::keep_rolled;
 use crate::tensors::F32Le;
 use crate::transformer::Dims;
 use crate::validate::{Plan, validate};

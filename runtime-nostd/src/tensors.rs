@@ -37,18 +37,17 @@ impl<'a> F32Le<'a> {
     #[inline(never)]
     pub fn copy_to(&self, out: &mut [f32]) {
         for (o, v) in out.iter_mut().zip(self.iter()) {
-            crate::rolled::keep_rolled();
+            crate::arch::keep_rolled();
             *o = v;
         }
     }
 
     /// Whether every value is finite. Out of line: validation calls it for
-    /// every tensor, and the unrolled copies cost 0.8 KB of flash at
-    /// opt-level 3.
+    /// every tensor, and each inlined copy would be unrolled.
     #[inline(never)]
     pub fn all_finite(&self) -> bool {
         self.iter().all(|v| {
-            crate::rolled::keep_rolled();
+            crate::arch::keep_rolled();
             v.is_finite()
         })
     }
@@ -114,8 +113,7 @@ impl<'a> TensorReader<'a> {
         F32Le::new(self.take(count.checked_mul(4)?)?)
     }
 
-    /// Out of line: inlined into every reader of a block, it cost 0.9 KB
-    /// of flash at opt-level 3.
+    /// Out of line: it would be inlined into every reader of a block.
     #[inline(never)]
     pub fn dense(&mut self, inputs: usize, outputs: usize) -> Option<Dense<'a>> {
         let weights = match self.quant {

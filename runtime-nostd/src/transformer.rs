@@ -2,11 +2,11 @@
 //! multi-head self-attention and a feed-forward part, a final norm and a
 //! per-token head.
 
+use crate::arch::keep_rolled;
 use crate::format::{Activation, Payload};
-use crate::norm::layer_norm;
-use crate::normalize::Frame;
-use crate::rolled::keep_rolled;
-use crate::rows::{row, row_mut};
+use crate::frame::Frame;
+use crate::layer_norm::layer_norm;
+use crate::matrix_rows::{row, row_mut};
 use crate::tensors::TensorReader;
 use crate::{activation, dense, kernels, scratch};
 
@@ -23,8 +23,8 @@ pub(crate) struct Dims {
 
 /// Runs the Transformer on `x` into `y`; lengths are already checked.
 /// `None` only if the blob and the scratch disagree with validation
-/// (never expected): an `Option`, because carrying the crate's 24-byte
-/// `Error` through every step cost 0.2 KB of flash (both passes).
+/// (never expected): an `Option`, because carrying the crate's larger
+/// `Error` through every step costs flash in both passes.
 pub(crate) fn forward(
     p: &Payload<'_>,
     dims: &Dims,

@@ -119,9 +119,9 @@ impl Layout {
         &self.channels
     }
 
-    /// Numbers per entity. Out of line: called from many places, where an
-    /// inlined, unrolled copy of this short loop cost 3.7 KB of a
-    /// Cortex-M4F runtime's flash in all.
+    /// Numbers per entity. Out of line: called from many places, where
+    /// inlined, unrolled copies of this short loop add up to a large part
+    /// of a Cortex-M4F runtime's flash.
     #[inline(never)]
     pub fn entity_width(&self) -> usize {
         self.channels.iter().map(|c| c.width()).sum()
@@ -206,7 +206,7 @@ impl Layout {
     ///
     /// Summed in f32 with Neumaier's compensation, within about one ulp of
     /// the exact mean: f64 would be software floating point on a
-    /// Cortex-M4F (about 10 % of a small MLP's inference there).
+    /// Cortex-M4F, a noticeable part of a small MLP's inference there.
     pub fn centroid(&self, data: &[f32]) -> Result<Option<Vec3>, Error> {
         self.check(data)?;
         let mut sums = [CompensatedSum::ZERO; 3];

@@ -35,9 +35,8 @@ mod text;
 #[cfg(test)]
 mod tests;
 
-/// Largest blob the page accepts, in bytes (1 MiB: the int8 MLP
-/// 186 → 680 → 680 → 93 of the runtime's README, 666 KB, fits; its f32
-/// version, 2.6 MB, does not).
+/// Largest blob the page accepts, in bytes (1 MiB: the int8 paper MLP
+/// 186 → 680 → 680 → 93 fits; its f32 version does not).
 pub const BLOB_CAPACITY: usize = 1 << 20;
 
 /// Largest input or output vector, in f32 values (mocap: 186 in, 93 out).

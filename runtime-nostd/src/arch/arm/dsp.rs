@@ -1,8 +1,8 @@
-//! The Cortex-M4 DSP kernel behind [`super::dot_rows_i8_i16`] and
-//! [`super::dot_i8_i16`]: per four int8 weights, one load, two `SXTB16`
+//! The Cortex-M4 DSP kernel behind `crate::kernels::dot_rows_i8_i16` and
+//! `crate::kernels::dot_i8_i16`: per four int8 weights, one load, two `SXTB16`
 //! (bytes 0 and 2, then 1 and 3, widened to i16 pairs) and two `SMLAD`
 //! (two 16×16 MACs each) against the activations, which
-//! [`super::quantize_activations`] stored as pairs `(a0, a2)`, `(a1, a3)`
+//! `crate::kernels::quantize_activations` stored as pairs `(a0, a2)`, `(a1, a3)`
 //! for exactly this.
 //!
 //! One call runs every row of a layer, so the row loop is in assembly too.
@@ -13,7 +13,7 @@
 //! weights per row, then rounds of 8 and a last group of 4. An odd last row
 //! goes alone: 42 instructions per 32 MACs and 18 for the row.
 //!
-//! The sums are exact (see [`super`]), so they equal the portable loop's
+//! The sums are exact (see `crate::kernels`), so they equal the portable loop's
 //! bit for bit. `LDRD` and `LDM` need word-aligned addresses: rows or
 //! activations that are not 4-byte aligned (a blob placed at an odd
 //! address) take the portable interleaved loop instead.
@@ -27,30 +27,24 @@
 
 use core::arch::asm;
 
-/// [`super::dot_rows_i8_i16`] on a core with the DSP extension.
-pub(super) fn dot_rows_i8_i16(rows: &[u8], stride: usize, activations: &[i16], out: &mut [i32]) {
+/// `crate::kernels::dot_rows_i8_i16` on a core with the DSP extension, when
+/// the rows and the activations are 4-byte aligned and the stride is a
+/// multiple of 4; returns false (having done nothing) otherwise, and the
+/// caller takes the portable loop.
+pub(crate) fn dot_rows_i8_i16(
+    rows: &[u8],
+    stride: usize,
+    activations: &[i16],
+    out: &mut [i32],
+) -> bool {
     let count = out.len().min(rows.len() / stride.max(1));
-    let done = match (
+    match (
         rows.get(..count * stride),
         activations.get(..stride),
         out.get_mut(..count),
     ) {
         (Some(rows), Some(activations), Some(out)) => smlad_rows(rows, activations, out),
         _ => false,
-    };
-    if !done {
-        unaligned(rows, stride, activations, out);
-    }
-}
-
-/// Rows or activations that are not 4-byte aligned (or a stride that is
-/// not a multiple of 4): correct, slower, and out of line so that it costs
-/// no flash where the kernel is inlined.
-#[cold]
-#[inline(never)]
-fn unaligned(rows: &[u8], stride: usize, activations: &[i16], out: &mut [i32]) {
-    for (o, row) in out.iter_mut().zip(rows.chunks_exact(stride.max(1))) {
-        *o = super::dot_i8_i16_interleaved(row, activations);
     }
 }
 
@@ -133,7 +127,6 @@ const _: () = assert!(core::mem::offset_of!(Plan, stride) == 24);
 /// `out.len() ≥ 1` rows, `stride` is a non-zero multiple of 4, and `rows`
 /// and `activations` are 4-byte aligned; otherwise does nothing and
 /// returns false.
-#[allow(unsafe_code)]
 #[inline(never)]
 fn smlad_rows(rows: &[u8], activations: &[i16], out: &mut [i32]) -> bool {
     let stride = activations.len();
@@ -177,7 +170,6 @@ fn smlad_rows(rows: &[u8], activations: &[i16], out: &mut [i32]) -> bool {
 /// The row loop two rows at a time, for `plan`'s `out` holding an even
 /// number (≥ 2) of sums and `rows` that many rows of `plan.stride` bytes,
 /// all as [`smlad_rows`] checked them.
-#[allow(unsafe_code)]
 #[inline(always)]
 fn row_pairs(rows: &[u8], plan: &mut Plan) {
     // SAFETY: as in `one_row_at_a_time`, with two rows per pass: row A from
@@ -251,7 +243,6 @@ fn row_pairs(rows: &[u8], plan: &mut Plan) {
 
 /// The row loop one row at a time, for `plan`'s `out` holding ≥ 1 sums and
 /// `rows` that many rows, as [`smlad_rows`] checked them.
-#[allow(unsafe_code)]
 #[inline(always)]
 fn one_row_at_a_time(rows: &[u8], plan: &mut Plan) {
     // SAFETY: `smlad_rows` checked that `rows` holds `out.len()` rows of `stride`
@@ -316,17 +307,15 @@ fn one_row_at_a_time(rows: &[u8], plan: &mut Plan) {
     }
 }
 
-/// [`super::rescale_rows`] four rows at a time (`VLDM` of four sums, four
-/// scales, four biases; `VCVT`, two `VMUL`, `VADD` each; `VSTM`): 22
-/// instructions per four rows and 3 per call, where the compiled loop
-/// takes about 13 per row. The same operations in the same order as the
-/// portable expression,
-/// so the same bits. Returns how many rows it did: all but the last
+/// `crate::kernels::rescale_rows` four rows at a time (`VLDM` of four sums,
+/// four scales, four biases; `VCVT`, two `VMUL`, `VADD` each; `VSTM`): 22
+/// instructions per four rows and 3 per call, fewer than the compiled
+/// loop's. The same operations in the same order as the portable
+/// expression, so the same bits. Returns how many rows it did: all but the last
 /// `len % 4`, or none when `scales` or `biases` are not 4-byte aligned
 /// (`VLDM` needs word alignment); the caller does the rest.
-#[allow(unsafe_code)]
 #[inline(never)]
-pub(super) fn rescale_rows(
+pub(crate) fn rescale_rows(
     dots: &mut [i32],
     scales: &[[u8; 4]],
     biases: &[[u8; 4]],
@@ -387,13 +376,12 @@ pub(super) fn rescale_rows(
 }
 
 /// The largest `bits & 0x7FFF_FFFF` over the whole groups of four in `x`
-/// (the quantizer's max|x|, see [`super::quantize_activations`]), and how
+/// (the quantizer's max|x|, see `crate::kernels::quantize_activations`), and how
 /// many values that covered. Kept shifted left by one, which drops the sign
 /// bit for free: `CMP` with a shifted operand and a conditional `LSL`, 3
-/// instructions per value where the compiled loop takes about 5.
-#[allow(unsafe_code)]
+/// instructions per value, fewer than the compiled loop's.
 #[inline(never)]
-pub(super) fn max_abs_bits(x: &[f32]) -> (u32, usize) {
+pub(crate) fn max_abs_bits(x: &[f32]) -> (u32, usize) {
     let values = x.len() & !3;
     let Some(groups) = x.get(..values) else {
         return (0, 0);
@@ -442,9 +430,8 @@ pub(super) fn max_abs_bits(x: &[f32]) -> (u32, usize) {
 /// `VMOV` to core registers, two `PKHBT` into the pairs `(a0, a2)`,
 /// `(a1, a3)`, one `STRD`: 4 instructions per value. Returns how many
 /// values it wrote (none when `out` is not 4-byte aligned or too short).
-#[allow(unsafe_code)]
 #[inline(never)]
-pub(super) fn write_levels(x: &[f32], out: &mut [i16], to_level: f32) -> usize {
+pub(crate) fn write_levels(x: &[f32], out: &mut [i16], to_level: f32) -> usize {
     const SHIFT: f32 = 12_582_912.0; // 1.5 · 2^23, as in `round_half_even`
     let values = x.len() & !3;
     let (Some(groups), Some(out)) = (x.get(..values), out.get_mut(..values)) else {

@@ -1,12 +1,11 @@
 //! Layer normalization over one token.
 
+use crate::arch::keep_rolled;
 use crate::kernels::sum_f32;
-use crate::rolled::keep_rolled;
 use crate::tensors::Norm;
 
 /// `(x − μ) / √(σ² + eps) · γ + β` with the mean and biased variance of `x`.
-/// Out of line: three call sites, whose inlined copies cost 1.4 KB of
-/// flash at opt-level 3.
+/// Out of line: it has three call sites, and inlined copies cost flash.
 #[inline(never)]
 pub(crate) fn layer_norm(x: &[f32], norm: &Norm<'_>, out: &mut [f32]) {
     let n = x.len().max(1) as f32;

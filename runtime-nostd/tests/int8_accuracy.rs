@@ -4,9 +4,8 @@
 //! first layers (Kaiming-normal, as trained weights stay near it) and a
 //! least-squares (ridge) readout fitted to predict joint positions 30
 //! frames ahead, so that it has a real test MSE to compare against. Data:
-//! synthetic running motion (always), and the CMU running trials from
-//! `shared/data/mocap` when that folder is there (as on the dev machines
-//! and in CI). Run with `--nocapture` to see the table; it also reports
+//! synthetic running motion, and the CMU running trials from the test data
+//! folder (`remul_test_data`). Run with `--nocapture` to see the table; it also reports
 //! which activation precision the int8 path needs (simulated in f64).
 
 // Joint/coordinate index arithmetic reads more plainly as ranges here.
@@ -15,10 +14,10 @@
 mod common;
 
 use std::f64::consts::TAU;
-use std::path::PathBuf;
 
 use common::*;
 use remul_export::{ArchitectureSpec, DenseSpec, ModelSpec};
+use remul_datasets::mocap;
 use remul_group::random::{GroupRng, standard_normal, uniform, uniform_in};
 use remul_runtime::{Activation, Model, Normalization, Quant};
 
@@ -116,30 +115,18 @@ fn synthetic_running(r: &mut GroupRng) -> Vec<Trial> {
         .collect()
 }
 
-/// The CMU running trials (`run_converted/trial_XX.npy`, float64 [frames][31][3]).
-fn cmu_running() -> Option<Vec<Trial>> {
-    let dir = std::env::var_os("REMUL_MOCAP_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/mocap/run_converted")
-        });
-    (0..11)
-        .map(|i| {
-            let bytes = std::fs::read(dir.join(format!("trial_{i:02}.npy"))).ok()?;
-            let header_len = usize::from(u16::from_le_bytes([bytes[8], bytes[9]]));
-            let data = &bytes[10 + header_len..];
-            let values: Vec<f64> = data
-                .chunks_exact(8)
-                .map(|b| f64::from_le_bytes(b.try_into().unwrap()))
-                .collect();
-            Some(
-                values
-                    .chunks_exact(3 * JOINTS)
-                    .map(|frame| {
-                        std::array::from_fn(|j| [frame[3 * j], frame[3 * j + 1], frame[3 * j + 2]])
-                    })
-                    .collect(),
-            )
+/// The CMU running trials, as the benchmark's pickle holds them
+/// (`mocap/motion_run.pkl` in the test data folder).
+fn cmu_running() -> Vec<Trial> {
+    let path = remul_test_data::mocap_file("motion_run.pkl");
+    let recording = mocap::read_recording(&path).expect("motion_run.pkl reads");
+    recording
+        .trials
+        .iter()
+        .map(|trial| {
+            (0..trial.frames())
+                .map(|frame| std::array::from_fn(|j| trial.position(frame, j)))
+                .collect()
         })
         .collect()
 }
@@ -515,10 +502,7 @@ fn int8_within_one_percent_on_synthetic_running() {
 
 #[test]
 fn int8_within_one_percent_on_cmu_running() {
-    let Some(trials) = cmu_running() else {
-        println!("shared/data/mocap/run_converted not found: CMU check skipped");
-        return;
-    };
+    let trials = cmu_running();
     // The benchmark's running split: val trials 0, 4, 9, test trials 3, 7, 8.
     let [train, val, test] = split(&trials, &[0, 4, 9], &[3, 7, 8], 54);
     let spec = fit(&train, &val, 55);

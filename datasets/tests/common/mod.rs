@@ -2,24 +2,11 @@
 //! pickle writer for synthetic files.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
-
-/// `$REMUL_DATA_DIR`, else `<workspace>/../shared/data`.
-pub fn data_dir() -> PathBuf {
-    match std::env::var_os("REMUL_DATA_DIR").filter(|v| !v.is_empty()) {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"),
-    }
-}
-
-/// `<data_dir>/mocap`.
-pub fn mocap_dir() -> PathBuf {
-    data_dir().join("mocap")
-}
+pub use remul_test_data::{data_dir, mocap_dir};
 
 /// Reads a file of the data folder's `mocap/`.
 pub fn mocap_bytes(name: &str) -> Vec<u8> {
-    let path = mocap_dir().join(name);
+    let path = remul_test_data::mocap_file(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 

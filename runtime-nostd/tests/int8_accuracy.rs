@@ -16,8 +16,8 @@ mod common;
 use std::f64::consts::TAU;
 
 use common::*;
-use remul_export::{ArchitectureSpec, DenseSpec, ModelSpec};
 use remul_datasets::mocap;
+use remul_export::{ArchitectureSpec, DenseSpec, ModelSpec};
 use remul_group::random::{GroupRng, standard_normal, uniform, uniform_in};
 use remul_runtime::{Activation, Model, Normalization, Quant};
 

@@ -194,9 +194,7 @@ fn augmentation_and_plain_runs_train_only_their_half() {
 
 #[test]
 fn transformer_trains_on_mocap() {
-    let data_dir = std::env::var_os("REMUL_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
+    let data_dir = remul_test_data::data_dir();
     let cli = Cli::try_parse_from([
         "trainer",
         "--task",

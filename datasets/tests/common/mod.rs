@@ -1,6 +1,7 @@
 //! Shared helpers of the integration tests: where the data is, and a small
 //! pickle writer for synthetic files.
-#![allow(dead_code)]
+// Each test binary uses a part of this module.
+#![allow(dead_code, unused_imports)]
 
 pub use remul_test_data::{data_dir, mocap_dir};
 

@@ -5,7 +5,8 @@
 use burn::backend::NdArray;
 use remul_export::ArchitectureSpec;
 use remul_pipeline_tests::training::{
-    NBODY_SHORT, SMALL_MLP, SMALL_TRANSFORMER, config_of, scratch_dir, task_data, train_and_export,
+    Exported, MOCAP_TRANSFORMER, NBODY_SHORT, SMALL_MLP, SMALL_TRANSFORMER, config_of, scratch_dir,
+    task_data, train_and_export,
 };
 use remul_runtime::Model;
 use remul_trainer::export::{ExportReport, model_spec};
@@ -104,8 +105,7 @@ fn qat_models_export_to_int8_at_their_own_accuracy() {
     // computed, and int8 adds only the activations' rounding.
     for (name, flags) in [("qat-mlp", &mlp), ("qat-transformer", &transformer)] {
         let dir = scratch_dir(name);
-        let exported = train_and_export(flags, data.clone(), &dir);
-        let (f32, int8) = (exported.f32, exported.int8);
+        let Exported { f32, int8 } = train_and_export(flags, data.clone(), &dir);
         check_reports(&f32, &int8, 100.0);
         assert!(
             int8.int8_relative_change.abs() < 1e-3,
@@ -122,8 +122,7 @@ fn mlp_and_transformer_export_on_nbody() {
     let data = task_data(&NBODY_SHORT);
     for model in [&SMALL_MLP[..], &SMALL_TRANSFORMER[..]] {
         let dir = scratch_dir(model[1]);
-        let exported = train_and_export(&nbody_flags(model, &[]), data.clone(), &dir);
-        let (f32, int8) = (exported.f32, exported.int8);
+        let Exported { f32, int8 } = train_and_export(&nbody_flags(model, &[]), data.clone(), &dir);
         check_reports(&f32, &int8, 100.0);
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -132,24 +131,8 @@ fn mlp_and_transformer_export_on_nbody() {
 #[test]
 fn transformer_with_entity_embedding_exports_on_mocap() {
     let dir = scratch_dir("mocap-transformer");
-    let flags = [
-        "--task",
-        "mocap",
-        "--model",
-        "transformer",
-        "--blocks",
-        "1",
-        "--d-model",
-        "16",
-        "--heads",
-        "2",
-        "--d-ff",
-        "16",
-        "--epochs",
-        "1",
-    ];
-    let exported = train_and_export(&flags, task_data(&flags), &dir);
-    let (f32, int8) = (exported.f32, exported.int8);
+    let flags = MOCAP_TRANSFORMER;
+    let Exported { f32, int8 } = train_and_export(&flags, task_data(&flags), &dir);
     check_reports(&f32, &int8, 60.0);
     let _ = std::fs::remove_dir_all(&dir);
 }

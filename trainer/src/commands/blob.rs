@@ -16,7 +16,7 @@ use crate::export::{self, ExportReport, run_blob};
 use crate::model::{Net, NetShape};
 use crate::train::{RunMetrics, read_json, write_json};
 
-use super::load_task;
+use super::data::load_task;
 
 fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| TrainerError::io(path, e))

@@ -3,7 +3,7 @@
 use crate::cli::SweepArgs;
 use crate::error::Result;
 
-use super::load_task;
+use super::data::load_task;
 
 /// Runs the β sweep and prints the per-β summary.
 pub fn sweep(args: &SweepArgs) -> Result<()> {

@@ -7,7 +7,8 @@ use crate::device::dispatch;
 use crate::error::Result;
 use crate::train::{RunMetrics, TrainJob};
 
-use super::load_task;
+use super::blob::export_after_training;
+use super::data::load_task;
 
 /// Trains one model and prints its metrics.
 pub fn train(args: &TrainArgs) -> Result<()> {
@@ -31,7 +32,7 @@ pub fn train(args: &TrainArgs) -> Result<()> {
         out.display()
     );
     let after = args.export.clone().map(|path| {
-        super::export_after_training(path, args.quant, data.clone(), config.group, out.clone())
+        export_after_training(path, args.quant, data.clone(), config.group, out.clone())
     });
     let job = TrainJob {
         config: config.clone(),

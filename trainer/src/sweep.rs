@@ -28,12 +28,12 @@ pub struct SweepRun {
 pub fn run(args: &SweepArgs, data: &TaskData) -> Result<(PathBuf, Vec<SweepRun>)> {
     if matches!(args.train.penalty, Penalty::Augment | Penalty::None) {
         return Err(TrainerError::InvalidArgument(
-            "a β sweep needs --penalty constant or gradnorm".into(),
+            "a β sweep needs the constant or the GradNorm penalty".into(),
         ));
     }
     if args.betas.iter().any(|b| !(*b >= 0.0 && b.is_finite())) {
         return Err(TrainerError::InvalidArgument(
-            "--betas must be non-negative numbers".into(),
+            "the β values must be finite non-negative numbers".into(),
         ));
     }
     let base = args.train.config()?;

@@ -151,7 +151,7 @@ fn train<B: AutodiffBackend>(job: TrainJob, device: &B::Device) -> Result<RunMet
         progress,
         after,
     } = job;
-    validate(&config, &data)?;
+    config.validate(&data)?;
     fs::create_dir_all(&out).map_err(|e| TrainerError::io(&out, e))?;
     check_or_write_config(&out, &config, resume)?;
 
@@ -467,50 +467,6 @@ fn head_gradient_norms<B: AutodiffBackend>(
         })
     };
     (norm_of(0, plain), norm_of(plain, rotated))
-}
-
-/// Checks a run's settings against its data before anything is written.
-pub(crate) fn validate(config: &TrainConfig, data: &TaskData) -> Result<()> {
-    let bad = |s: &str| Err(TrainerError::InvalidArgument(s.into()));
-    if config.batch_size == 0 {
-        return bad("--batch-size must be at least 1");
-    }
-    if config.epochs == 0 {
-        return bad("--epochs must be at least 1");
-    }
-    if !(config.lr > 0.0 && config.lr.is_finite()) {
-        return bad("--lr must be a positive number");
-    }
-    if !(config.alpha >= 0.0 && config.beta >= 0.0) {
-        return bad("--alpha and --beta must be non-negative numbers");
-    }
-    if config.penalty == Penalty::Constant && config.alpha == 0.0 && config.beta == 0.0 {
-        return bad("--alpha and --beta are both zero: there is nothing to train");
-    }
-    if config.penalty == Penalty::Gradnorm && !(config.alpha > 0.0 && config.beta > 0.0) {
-        return bad("--penalty gradnorm needs --alpha and --beta above zero");
-    }
-    if config.eval_group_samples == 0 {
-        return bad("--eval-group-samples must be at least 1");
-    }
-    if data.train.is_empty() || data.val.is_empty() || data.test.is_empty() {
-        return bad("the task has an empty split");
-    }
-    if let crate::model::NetConfig::Transformer(t) = &config.net {
-        if t.heads == 0 || t.d_model % t.heads != 0 {
-            return bad("--d-model must be a multiple of --heads");
-        }
-        let tokens = data.io.input.entities();
-        if data.io.output.entities() != tokens {
-            return bad("the Transformer needs as many output entities as input entities");
-        }
-    }
-    if let crate::model::NetConfig::Mlp(m) = &config.net
-        && (m.layers == 0 || m.hidden == 0)
-    {
-        return bad("--layers and --hidden must be at least 1");
-    }
-    Ok(())
 }
 
 fn check_or_write_config(out: &Path, config: &TrainConfig, resume: bool) -> Result<()> {

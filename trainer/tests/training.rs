@@ -231,15 +231,27 @@ fn transformer_trains_on_mocap() {
     let _ = std::fs::remove_dir_all(&out);
 }
 
+/// The message of an `InvalidArgument` error.
+fn invalid_argument<T: std::fmt::Debug>(result: Result<T, TrainerError>) -> String {
+    match result {
+        Err(TrainerError::InvalidArgument(why)) => why,
+        other => panic!("not an invalid argument: {other:?}"),
+    }
+}
+
 #[test]
 fn bad_arguments_are_errors_not_panics() {
     let (mut config, data) = tiny_nbody(&["--epochs", "1"]);
     let out = scratch_dir("bad");
     config.batch_size = 0;
-    assert!(matches!(
-        run(&config, &data, &out, false),
-        Err(TrainerError::InvalidArgument(_))
-    ));
+    assert_eq!(
+        invalid_argument(run(&config, &data, &out, false)),
+        "the batch size must be at least 1"
+    );
+    // The command line refuses the same value as it reads it.
+    let err = Cli::try_parse_from(["trainer", "--batch-size", "0"]).unwrap_err();
+    assert_eq!(err.kind(), clap::error::ErrorKind::ValueValidation);
+    assert!(err.to_string().contains("--batch-size"), "{err}");
     let (mut config, _) = tiny_nbody(&[
         "--epochs",
         "1",

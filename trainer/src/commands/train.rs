@@ -16,7 +16,7 @@ pub fn train(args: &TrainArgs) -> Result<()> {
     let data = load_task(&args.task)?;
     let out = args.out_dir(&config);
     // Bad settings are reported before the run's header line.
-    crate::train::validate(&config, &data)?;
+    config.validate(&data)?;
     eprintln!(
         "training {} on {} ({} train / {} val / {} test samples), penalty {:?} α={} β={}, {} epochs, device {} → {}",
         config.net.name(),

@@ -12,6 +12,7 @@ use crate::error::Result;
 use crate::export::QuantArg;
 use crate::model::{Activation, MlpConfig, ModelKind, NetConfig, TransformerConfig};
 use crate::objective::{GradNorm, LossKind, Penalty};
+use crate::sweep::SweepPlan;
 use crate::task::{GroupKind, MotionName, NbodySizes, TaskName, TaskSpec};
 
 /// Train approximately rotation-equivariant dynamics models with REMUL.
@@ -404,6 +405,25 @@ impl TrainArgs {
                 )
                 .to_lowercase(),
             )
+        })
+    }
+}
+
+impl SweepArgs {
+    /// The sweep: the training flags give its base run, `--out` its folder
+    /// (default: `runs/sweep-<task>-<model>`).
+    pub fn plan(&self) -> Result<SweepPlan> {
+        let base = self.train.config()?;
+        let dir = self.train.out.clone().unwrap_or_else(|| {
+            PathBuf::from("runs").join(format!("sweep-{}-{}", base.task.label(), base.net.name()))
+        });
+        Ok(SweepPlan {
+            base,
+            betas: self.betas.clone(),
+            seeds: self.seeds.clone(),
+            dir,
+            resume: self.train.resume,
+            progress: !self.train.quiet,
         })
     }
 }

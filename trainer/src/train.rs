@@ -26,6 +26,7 @@ use crate::config::TrainConfig;
 use crate::device::BackendJob;
 use crate::error::{Result, TrainerError};
 use crate::evaluate::Predictor;
+use crate::json::{read_json, write_json};
 use crate::model::{Net, NetShape};
 use crate::normalize::Normalization;
 use crate::objective::Penalty;
@@ -478,20 +479,6 @@ fn check_or_write_config(out: &Path, config: &TrainConfig, resume: bool) -> Resu
         }
     }
     write_json(&path, config)
-}
-
-/// Reads a JSON file written by [`write_json`].
-pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
-    let text = fs::read(path).map_err(|e| TrainerError::io(path, e))?;
-    serde_json::from_slice(&text).map_err(|e| TrainerError::json(path, e))
-}
-
-/// Writes `value` as pretty JSON, atomically.
-pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
-    let json = serde_json::to_vec_pretty(value).map_err(|e| TrainerError::json(path, e))?;
-    let tmp = path.with_extension("json.tmp");
-    fs::write(&tmp, json).map_err(|e| TrainerError::io(&tmp, e))?;
-    fs::rename(&tmp, path).map_err(|e| TrainerError::io(path, e))
 }
 
 /// The per-epoch CSV. On resume, rows past the checkpoint are dropped.

@@ -337,7 +337,9 @@ fn sweep_writes_csv_and_plots() {
         .task
         .load(Path::new("unused"))
         .unwrap();
-    let (dir, runs) = remul_trainer::sweep::run(&args, &data).unwrap();
+    let plan = args.plan().unwrap();
+    let dir = &plan.dir;
+    let runs = remul_trainer::sweep::run(&plan, &data).unwrap();
     assert_eq!(runs.len(), 4);
     let csv = std::fs::read_to_string(dir.join("sweep.csv")).unwrap();
     assert_eq!(csv.lines().count(), 5, "{csv}");
@@ -357,7 +359,7 @@ fn sweep_writes_csv_and_plots() {
     std::fs::write(&first, metrics.to_string()).unwrap();
     let mut again = args.clone();
     again.train.resume = true;
-    let (_, reread) = remul_trainer::sweep::run(&again, &data).unwrap();
+    let reread = remul_trainer::sweep::run(&again.plan().unwrap(), &data).unwrap();
     assert_eq!(reread.len(), 4);
     assert_eq!(reread[3].metrics.test_mse_x100, 123.0);
     let _ = std::fs::remove_dir_all(&out);

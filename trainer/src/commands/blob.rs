@@ -13,8 +13,9 @@ use crate::cli::{EvalArgs, ExportArgs, InspectArgs, PredictArgs};
 use crate::config::TrainConfig;
 use crate::error::{Result, TrainerError};
 use crate::export::{self, ExportReport, run_blob};
+use crate::json::{read_json, write_json};
 use crate::model::{Net, NetShape};
-use crate::train::{RunMetrics, read_json, write_json};
+use crate::train::RunMetrics;
 
 use super::data::load_task;
 

@@ -6,13 +6,13 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::beta_sweep::SweepPlan;
 use crate::config::TrainConfig;
 use crate::device::DeviceKind;
 use crate::error::Result;
 use crate::export::QuantArg;
 use crate::model::{Activation, MlpConfig, ModelKind, NetConfig, TransformerConfig};
 use crate::objective::{GradNorm, LossKind, Penalty};
-use crate::sweep::SweepPlan;
 use crate::task::{GroupKind, MotionName, NbodySizes, TaskName, TaskSpec};
 
 /// Train approximately rotation-equivariant dynamics models with REMUL.

@@ -17,7 +17,7 @@ use remul_trainer::device::{DeviceKind, dispatch};
 use remul_trainer::export::{ExportReport, QuantArg, export, model_spec};
 use remul_trainer::model::{Net, NetConfig, NetShape};
 use remul_trainer::normalize::Normalization;
-use remul_trainer::train::{AfterTraining, TrainJob};
+use remul_trainer::training::{AfterTraining, TrainJob};
 
 fn scratch_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("remul-export-test-{}-{name}", std::process::id()));

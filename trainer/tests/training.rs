@@ -8,7 +8,8 @@ use remul_datasets::TaskData;
 use remul_trainer::cli::{Cli, Command};
 use remul_trainer::config::TrainConfig;
 use remul_trainer::device::{DeviceKind, dispatch};
-use remul_trainer::train::{RunMetrics, TrainJob};
+use remul_trainer::run_metrics::RunMetrics;
+use remul_trainer::training::TrainJob;
 use remul_trainer::{TrainerError, task};
 
 use clap::Parser;
@@ -339,7 +340,7 @@ fn sweep_writes_csv_and_plots() {
         .unwrap();
     let plan = args.plan().unwrap();
     let dir = &plan.dir;
-    let runs = remul_trainer::sweep::run(&plan, &data).unwrap();
+    let runs = remul_trainer::beta_sweep::run(&plan, &data).unwrap();
     assert_eq!(runs.len(), 4);
     let csv = std::fs::read_to_string(dir.join("sweep.csv")).unwrap();
     assert_eq!(csv.lines().count(), 5, "{csv}");
@@ -347,7 +348,7 @@ fn sweep_writes_csv_and_plots() {
         let bytes = std::fs::read(dir.join(png)).unwrap();
         assert_eq!(&bytes[1..4], b"PNG");
     }
-    let summary = remul_trainer::sweep::summarize(&runs);
+    let summary = remul_trainer::beta_sweep::summarize(&runs);
     assert_eq!(summary.len(), 2);
 
     // With --resume, finished runs are read back, not trained again: a
@@ -359,7 +360,7 @@ fn sweep_writes_csv_and_plots() {
     std::fs::write(&first, metrics.to_string()).unwrap();
     let mut again = args.clone();
     again.train.resume = true;
-    let reread = remul_trainer::sweep::run(&again.plan().unwrap(), &data).unwrap();
+    let reread = remul_trainer::beta_sweep::run(&again.plan().unwrap(), &data).unwrap();
     assert_eq!(reread.len(), 4);
     assert_eq!(reread[3].metrics.test_mse_x100, 123.0);
     let _ = std::fs::remove_dir_all(&out);

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use crate::cli::ReportArgs;
 use crate::error::{Result, TrainerError};
 use crate::json::read_json;
+use crate::run_metrics::RunMetrics;
 use crate::stats::mean_std;
-use crate::train::RunMetrics;
 
 /// Finds every `metrics.json` under the given folders.
 fn find_metrics(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, RunMetrics)>> {

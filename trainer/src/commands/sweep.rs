@@ -1,8 +1,8 @@
 //! `trainer sweep --betas …`.
 
+use crate::beta_sweep;
 use crate::cli::SweepArgs;
 use crate::error::Result;
-use crate::sweep;
 
 use super::data::load_task;
 
@@ -12,12 +12,12 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
     // Before the data, which may have to be downloaded.
     plan.validate()?;
     let data = load_task(&args.train.task)?;
-    let runs = sweep::run(&plan, &data)?;
+    let runs = beta_sweep::run(&plan, &data)?;
     println!(
         "{:>8}  {:>16}  {:>20}  {:>20}",
         "β", "test MSE ×10⁻²", "E", "E'"
     );
-    for s in sweep::summarize(&runs) {
+    for s in beta_sweep::summarize(&runs) {
         let (mse, e, ep) = (s.test_mse_x100, s.e, s.e_prime);
         println!(
             "{:>8}  {:>8.2} ± {:<5.2}  {:>10.4} ± {:<7.4}  {:>10.4} ± {:<7.4}",

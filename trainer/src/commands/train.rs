@@ -5,7 +5,8 @@ use std::io::IsTerminal;
 use crate::cli::TrainArgs;
 use crate::device::dispatch;
 use crate::error::Result;
-use crate::train::{RunMetrics, TrainJob};
+use crate::run_metrics::RunMetrics;
+use crate::training::TrainJob;
 
 use super::blob::export_after_training;
 use super::data::load_task;

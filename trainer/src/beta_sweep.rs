@@ -1,4 +1,4 @@
-//! `trainer sweep`: one run per (β, seed), a CSV of their metrics, and the plots
+//! A β sweep: one run per (β, seed), a CSV of their metrics, and the plots
 //! of the paper's central claim — E and E' fall as β rises.
 
 use std::fmt::Write as _;
@@ -12,8 +12,9 @@ use crate::error::{Result, TrainerError};
 use crate::json::read_json;
 use crate::objective::Penalty;
 use crate::plot::{SweepPoint, sweep_plot};
+use crate::run_metrics::RunMetrics;
 use crate::stats::mean_std;
-use crate::train::{RunMetrics, TrainJob};
+use crate::training::TrainJob;
 
 /// What a sweep trains, and where.
 #[derive(Clone, Debug)]

@@ -17,7 +17,7 @@ use remul_trainer::device::CpuBackend;
 use remul_trainer::model::{Net, NetShape};
 use remul_trainer::normalize::Normalization;
 use remul_trainer::objective::Penalty;
-use remul_trainer::train::step;
+use remul_trainer::training::step;
 
 /// A mocap-shaped split of random numbers (values do not change the cost).
 fn mocap_like(samples: usize) -> (IoLayout, Split) {

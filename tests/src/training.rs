@@ -10,7 +10,7 @@ use remul_trainer::cli::Cli;
 use remul_trainer::config::TrainConfig;
 use remul_trainer::device::{DeviceKind, dispatch};
 use remul_trainer::export::{ExportReport, QuantArg, export};
-use remul_trainer::train::{AfterTraining, TrainJob};
+use remul_trainer::training::{AfterTraining, TrainJob};
 
 /// Flags of a short n-body run: the task, its sizes and the epochs.
 pub const NBODY_SHORT: [&str; 8] = [

@@ -97,8 +97,9 @@ where
     Ok(())
 }
 
-/// A loaded checkpoint.
-pub struct Restored<B: AutodiffBackend, O> {
+/// Everything a run carries from one epoch to the next, and a checkpoint
+/// holds.
+pub struct RunState<B: AutodiffBackend, O> {
     /// The model at the end of the saved epoch.
     pub model: Net<B>,
     /// The optimizer with its moments.
@@ -117,7 +118,7 @@ pub fn load<B, O>(
     model: Net<B>,
     optim: O,
     device: &B::Device,
-) -> Result<Option<Restored<B, O>>>
+) -> Result<Option<RunState<B, O>>>
 where
     B: AutodiffBackend,
     O: Optimizer<Net<B>, B>,
@@ -150,7 +151,7 @@ where
     } else {
         None
     };
-    Ok(Some(Restored {
+    Ok(Some(RunState {
         model,
         optim,
         best,

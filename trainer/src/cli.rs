@@ -1,17 +1,19 @@
-//! The command line a user meets.
+//! The command line a user meets: flags in, library values out. Defaults
+//! that depend on the task come from [`crate::task`]; values that cannot
+//! work are refused here, naming the flag, where one flag decides it.
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
-use remul_group::Group;
+use clap::{Args, Parser, Subcommand};
 
+use crate::beta_sweep::SweepPlan;
 use crate::config::TrainConfig;
 use crate::device::DeviceKind;
-use crate::error::{Result, TrainerError};
+use crate::error::Result;
 use crate::export::QuantArg;
-use crate::model::{Activation, MlpConfig, NetConfig, TransformerConfig};
+use crate::model::{Activation, MlpConfig, ModelKind, NetConfig, TransformerConfig};
 use crate::objective::{GradNorm, LossKind, Penalty};
-use crate::task::{MotionName, NbodySizes, TaskName, TaskSpec};
+use crate::task::{GroupKind, MotionName, NbodySizes, TaskName, TaskSpec};
 
 /// Train approximately rotation-equivariant dynamics models with REMUL.
 ///
@@ -142,26 +144,6 @@ pub struct ReportArgs {
     pub runs: bool,
 }
 
-/// Which model to train.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum ModelKind {
-    /// MLP over the flattened input.
-    Mlp,
-    /// Transformer over entities as tokens.
-    Transformer,
-}
-
-/// Which group L_equi draws from (and E, E' are measured over).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum GroupKind {
-    /// All of SO(3) (Haar).
-    So3,
-    /// SO(2) about the task's vertical axis (mocap: y).
-    So2,
-    /// Rotations by an angle in [--angle-min, --angle-max] degrees about a random axis.
-    Range,
-}
-
 /// Where the data live.
 #[derive(Clone, Debug, Args)]
 pub struct DataDirArgs {
@@ -234,10 +216,10 @@ pub struct TrainArgs {
     #[arg(long, value_enum, default_value = "constant")]
     pub penalty: Penalty,
     /// Weight of the objective loss L_obj.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, value_parser = non_negative)]
     pub alpha: f64,
     /// Weight of the equivariance loss L_equi.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, value_parser = non_negative)]
     pub beta: f64,
     /// The discrepancy ℓ.
     #[arg(long, value_enum, default_value = "l2")]
@@ -261,13 +243,13 @@ pub struct TrainArgs {
     #[arg(long)]
     pub gradnorm_renormalize: bool,
     /// Passes over the training split.
-    #[arg(long)]
+    #[arg(long, value_parser = at_least_one)]
     pub epochs: Option<usize>,
     /// Samples per step.
-    #[arg(long)]
+    #[arg(long, value_parser = at_least_one)]
     pub batch_size: Option<usize>,
     /// Adam's learning rate.
-    #[arg(long)]
+    #[arg(long, value_parser = positive)]
     pub lr: Option<f64>,
     /// Adam's weight decay.
     #[arg(long)]
@@ -285,14 +267,14 @@ pub struct TrainArgs {
     #[arg(long)]
     pub no_scale: bool,
     /// MLP: dense layers, the output layer included.
-    #[arg(long)]
+    #[arg(long, value_parser = at_least_one)]
     pub layers: Option<usize>,
     /// Train with int8-rounded dense weights in the forward pass
     /// (quantization-aware training, for an int8 export)
     #[arg(long)]
     pub qat: bool,
     /// MLP: hidden width.
-    #[arg(long)]
+    #[arg(long, value_parser = at_least_one)]
     pub hidden: Option<usize>,
     /// MLP: activation.
     #[arg(long, value_enum)]
@@ -307,13 +289,13 @@ pub struct TrainArgs {
     #[arg(long)]
     pub d_model: Option<usize>,
     /// Transformer: attention heads.
-    #[arg(long)]
+    #[arg(long, value_parser = at_least_one)]
     pub heads: Option<usize>,
     /// Transformer: feed-forward width.
     #[arg(long)]
     pub d_ff: Option<usize>,
     /// Group samples M for E and E' on the test split.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, value_parser = at_least_one)]
     pub eval_group_samples: usize,
     /// Save a checkpoint every this many epochs (1: a killed run loses at
     /// most one epoch).
@@ -344,7 +326,7 @@ pub struct TrainArgs {
 #[derive(Clone, Debug, Args)]
 pub struct SweepArgs {
     /// The β values, comma separated.
-    #[arg(long, value_delimiter = ',', required = true)]
+    #[arg(long, value_delimiter = ',', required = true, value_parser = finite_non_negative)]
     pub betas: Vec<f64>,
     /// Seeds per β, comma separated.
     #[arg(long, value_delimiter = ',', default_value = "1")]
@@ -355,90 +337,58 @@ pub struct SweepArgs {
 }
 
 impl TrainArgs {
-    /// The run configuration, with the task's defaults filled in.
+    /// The run configuration: the flags over the task's defaults.
     pub fn config(&self) -> Result<TrainConfig> {
         let task = self.task.spec();
-        let mocap = task.name == TaskName::Mocap;
-        let model = self.model.unwrap_or(if mocap {
-            ModelKind::Mlp
-        } else {
-            ModelKind::Transformer
-        });
-        let net = match model {
-            ModelKind::Mlp => {
-                let d = MlpConfig::default();
-                NetConfig::Mlp(MlpConfig {
-                    layers: self.layers.unwrap_or(d.layers),
-                    hidden: self.hidden.unwrap_or(d.hidden),
-                    activation: self.activation.unwrap_or(d.activation),
-                    qat: self.qat,
-                })
-            }
-            ModelKind::Transformer => {
-                let d = if self.paper_size {
-                    TransformerConfig::paper(mocap)
-                } else {
-                    TransformerConfig::cpu(mocap)
-                };
-                NetConfig::Transformer(TransformerConfig {
-                    blocks: self.blocks.unwrap_or(d.blocks),
-                    d_model: self.d_model.unwrap_or(d.d_model),
-                    heads: self.heads.unwrap_or(d.heads),
-                    d_ff: self.d_ff.unwrap_or(d.d_ff),
-                    qat: self.qat,
-                    ..d
-                })
-            }
-        };
-        let group_kind = self.group.unwrap_or(if mocap {
-            GroupKind::So3
-        } else {
-            GroupKind::Range
-        });
-        let group = match group_kind {
-            GroupKind::So3 => Group::So3,
-            GroupKind::So2 => Group::so2(task.vertical_axis())?,
-            GroupKind::Range => Group::angle_range_degrees(self.angle_min, self.angle_max)
-                .map_err(|_| {
-                    TrainerError::InvalidArgument(
-                        "--angle-min/--angle-max must satisfy 0 <= min <= max <= 180".into(),
-                    )
-                })?,
-        };
-        // Appendix B: mocap 2000 epochs, batch 12 (MLP lr 5e-4 as the GMN
-        // protocol, Transformer 3e-4); n-body batch 64, lr 3e-4, 50 000 steps
-        // on 100 samples (= 25 000 epochs).
-        let (epochs, batch, lr, validate_every) = match (mocap, model) {
-            (true, ModelKind::Mlp) => (2000, 12, 5e-4, 5),
-            (true, ModelKind::Transformer) => (2000, 12, 3e-4, 5),
-            (false, _) => (25_000, 64, 3e-4, 250),
-        };
+        let model = self.model.unwrap_or(task.default_model());
+        let defaults = task.defaults(model);
+        let group_kind = self.group.unwrap_or(defaults.group);
         Ok(TrainConfig {
+            net: self.net(task.default_net(model, self.paper_size)),
+            group: group_kind.group(&task, self.angle_min, self.angle_max)?,
             task,
-            net,
             penalty: self.penalty,
             alpha: self.alpha,
             beta: self.beta,
             loss: self.loss,
-            group,
             gradnorm: GradNorm {
                 eta: self.gradnorm_eta,
                 gamma: self.gradnorm_gamma,
                 renormalize: self.gradnorm_renormalize,
                 ..GradNorm::default()
             },
-            lr: self.lr.unwrap_or(lr),
-            weight_decay: self.weight_decay.unwrap_or(if mocap { 1e-10 } else { 0.0 }),
-            batch_size: self.batch_size.unwrap_or(batch),
-            epochs: self.epochs.unwrap_or(epochs),
+            lr: self.lr.unwrap_or(defaults.lr),
+            weight_decay: self.weight_decay.unwrap_or(defaults.weight_decay),
+            batch_size: self.batch_size.unwrap_or(defaults.batch_size),
+            epochs: self.epochs.unwrap_or(defaults.epochs),
             seed: self.seed,
-            validate_every: self.validate_every.unwrap_or(validate_every),
+            validate_every: self.validate_every.unwrap_or(defaults.validate_every),
             center: !self.no_center,
             scale: !self.no_scale,
             eval_group_samples: self.eval_group_samples,
             checkpoint_every: self.checkpoint_every.max(1),
             device: self.device,
         })
+    }
+
+    /// The model's sizes: the flags over `defaults`.
+    fn net(&self, defaults: NetConfig) -> NetConfig {
+        match defaults {
+            NetConfig::Mlp(d) => NetConfig::Mlp(MlpConfig {
+                layers: self.layers.unwrap_or(d.layers),
+                hidden: self.hidden.unwrap_or(d.hidden),
+                activation: self.activation.unwrap_or(d.activation),
+                qat: self.qat,
+            }),
+            NetConfig::Transformer(d) => NetConfig::Transformer(TransformerConfig {
+                blocks: self.blocks.unwrap_or(d.blocks),
+                d_model: self.d_model.unwrap_or(d.d_model),
+                heads: self.heads.unwrap_or(d.heads),
+                d_ff: self.d_ff.unwrap_or(d.d_ff),
+                qat: self.qat,
+                ..d
+            }),
+        }
     }
 
     /// The run folder.
@@ -457,4 +407,59 @@ impl TrainArgs {
             )
         })
     }
+}
+
+impl SweepArgs {
+    /// The sweep: the training flags give its base run, `--out` its folder
+    /// (default: `runs/sweep-<task>-<model>`).
+    pub fn plan(&self) -> Result<SweepPlan> {
+        let base = self.train.config()?;
+        let dir = self.train.out.clone().unwrap_or_else(|| {
+            PathBuf::from("runs").join(format!("sweep-{}-{}", base.task.label(), base.net.name()))
+        });
+        Ok(SweepPlan {
+            base,
+            betas: self.betas.clone(),
+            seeds: self.seeds.clone(),
+            dir,
+            resume: self.train.resume,
+            progress: !self.train.quiet,
+        })
+    }
+}
+
+/// A count flag's value: a whole number of at least 1.
+fn at_least_one(s: &str) -> std::result::Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        parsed => parsed.map_err(|e| e.to_string()),
+    }
+}
+
+/// A number flag's value, refused with "must be `need`" unless `ok`.
+fn number(s: &str, ok: fn(f64) -> bool, need: &str) -> std::result::Result<f64, String> {
+    let value: f64 = s
+        .parse()
+        .map_err(|e: std::num::ParseFloatError| e.to_string())?;
+    if ok(value) {
+        Ok(value)
+    } else {
+        Err(format!("must be {need}"))
+    }
+}
+
+fn positive(s: &str) -> std::result::Result<f64, String> {
+    number(s, |v| v > 0.0 && v.is_finite(), "a positive number")
+}
+
+fn non_negative(s: &str) -> std::result::Result<f64, String> {
+    number(s, |v| v >= 0.0, "a non-negative number")
+}
+
+fn finite_non_negative(s: &str) -> std::result::Result<f64, String> {
+    number(
+        s,
+        |v| v >= 0.0 && v.is_finite(),
+        "a finite non-negative number",
+    )
 }

@@ -1,10 +1,12 @@
 //! Everything that defines a training run. It is written next to the run's
 //! outputs, and a resumed run must match it.
 
+use remul_datasets::TaskData;
 use remul_group::Group;
 use serde::{Deserialize, Serialize};
 
 use crate::device::DeviceKind;
+use crate::error::{Result, TrainerError};
 use crate::model::NetConfig;
 use crate::objective::{GradNorm, LossKind, Penalty};
 use crate::task::TaskSpec;
@@ -66,6 +68,62 @@ impl TrainConfig {
         };
         strip(self) == strip(other)
     }
+
+    /// Checks the settings against each other and against `data`, before a
+    /// run writes anything.
+    pub fn validate(&self, data: &TaskData) -> Result<()> {
+        if self.batch_size == 0 {
+            return invalid("the batch size must be at least 1");
+        }
+        if self.epochs == 0 {
+            return invalid("the number of epochs must be at least 1");
+        }
+        if !(self.lr > 0.0 && self.lr.is_finite()) {
+            return invalid("the learning rate must be a positive number");
+        }
+        if !(self.alpha >= 0.0 && self.beta >= 0.0) {
+            return invalid("α and β must be non-negative numbers");
+        }
+        if self.penalty == Penalty::Constant && self.alpha == 0.0 && self.beta == 0.0 {
+            return invalid("α and β are both zero: there is nothing to train");
+        }
+        if self.penalty == Penalty::Gradnorm && !(self.alpha > 0.0 && self.beta > 0.0) {
+            return invalid("the GradNorm penalty needs α and β above zero");
+        }
+        if self.eval_group_samples == 0 {
+            return invalid("the group samples M for E and E' must be at least 1");
+        }
+        if data.train.is_empty() || data.val.is_empty() || data.test.is_empty() {
+            return invalid("the task has an empty split");
+        }
+        match &self.net {
+            NetConfig::Transformer(t) => {
+                if t.heads == 0 || t.d_model % t.heads != 0 {
+                    return invalid(format!(
+                        "the Transformer's width d_model ({}) must be a multiple of its heads ({})",
+                        t.d_model, t.heads
+                    ));
+                }
+                if data.io.output.entities() != data.io.input.entities() {
+                    return invalid(
+                        "the Transformer needs as many output entities as input entities",
+                    );
+                }
+            }
+            NetConfig::Mlp(m) => {
+                if m.layers == 0 || m.hidden == 0 {
+                    return invalid(
+                        "the MLP needs at least 1 layer and a hidden width of at least 1",
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn invalid(why: impl Into<String>) -> Result<()> {
+    Err(TrainerError::InvalidArgument(why.into()))
 }
 
 fn one() -> usize {

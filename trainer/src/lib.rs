@@ -1,16 +1,25 @@
 //! The REMUL trainer: datasets in, approximately equivariant models out.
 //!
-//! Layers, top-down: [`cli`] turns flags into a [`config::TrainConfig`];
-//! [`train`] runs the loop on a backend chosen by [`device`]; each step is a
-//! [`batch`] of plain and rotated samples seen through [`normalize`], fed to
-//! a [`model`], weighed by the [`objective`]; [`evaluate`] measures MSE and
-//! the paper's E/E'; [`checkpoint`] makes runs resumable; [`sweep`] and
-//! [`plot`] draw β against accuracy and equivariance; [`export`] writes the
-//! blob the no_std runtime runs.
+//! Three layers, top-down; no module imports from a layer above its own:
+//!
+//! - the command line: [`cli`] turns flags into library values (a
+//!   [`config::TrainConfig`], a [`beta_sweep::SweepPlan`]); [`commands`]
+//!   runs each subcommand on the library.
+//! - runs: [`training`] runs the loop; [`beta_sweep`] trains one run per β
+//!   and seed and draws them with [`plot`]; [`run_metrics`] is what a run
+//!   reports, [`checkpoint`] what makes it resumable, [`json`] how its
+//!   files are written, [`stats`] the mean ± spread over seeds; [`export`]
+//!   writes the blob the no_std runtime runs.
+//! - what a run is made of: [`config`] (every setting, checked against the
+//!   data), [`task`] (the data, and the paper's defaults per task),
+//!   [`device`] (the backend), [`model`], [`objective`] (the losses, and how
+//!   α and β are set), [`batch`] (plain and rotated samples seen through
+//!   [`normalize`]), [`evaluate`] (MSE and the paper's E/E'), [`error`].
 #![deny(unsafe_code)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 pub mod batch;
+pub mod beta_sweep;
 pub mod checkpoint;
 pub mod cli;
 pub mod commands;
@@ -19,12 +28,14 @@ pub mod device;
 pub mod error;
 pub mod evaluate;
 pub mod export;
+pub mod json;
 pub mod model;
 pub mod normalize;
 pub mod objective;
 pub mod plot;
-pub mod sweep;
+pub mod run_metrics;
+pub mod stats;
 pub mod task;
-pub mod train;
+pub mod training;
 
 pub use error::{Result, TrainerError};

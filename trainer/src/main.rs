@@ -5,13 +5,13 @@ use std::sync::atomic::Ordering;
 
 use clap::Parser;
 use remul_trainer::cli::{Cli, Command};
-use remul_trainer::{TrainerError, commands, train};
+use remul_trainer::{TrainerError, commands, training};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // First Ctrl-C: finish the epoch, checkpoint, stop. Second: stop now.
     let _ = ctrlc::set_handler(|| {
-        if train::INTERRUPTED.swap(true, Ordering::SeqCst) {
+        if training::INTERRUPTED.swap(true, Ordering::SeqCst) {
             std::process::exit(130);
         }
         eprintln!(

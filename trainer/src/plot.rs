@@ -1,5 +1,6 @@
-//! PNG plots of a β sweep (the paper's Figures 2 and 3): test MSE against β
-//! and the equivariance errors E and E' against β, mean ± spread over seeds.
+//! PNG plots: a β sweep's (the paper's Figures 2 and 3: test MSE and the
+//! equivariance errors E and E' against β, mean ± spread over seeds), and
+//! GradNorm's α and β over a run's epochs.
 
 use std::path::Path;
 use std::sync::OnceLock;
@@ -208,6 +209,16 @@ pub fn curves(
     };
     ensure_font().map_err(err)?;
     draw_curves(path, title, x_label, series).map_err(|e| err(e.to_string()))
+}
+
+/// GradNorm's α and β, each as (epoch, value), into a PNG at `path`.
+pub fn gradnorm_weights(path: &Path, alpha: Vec<(f64, f64)>, beta: Vec<(f64, f64)>) -> Result<()> {
+    curves(
+        path,
+        "GradNorm weights",
+        "epoch",
+        &[("α", alpha), ("β", beta)],
+    )
 }
 
 fn draw_curves(

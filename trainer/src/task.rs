@@ -1,12 +1,14 @@
-//! The tasks the trainer knows, and where their data come from.
+//! The tasks the trainer knows, where their data come from, and the
+//! paper's hyperparameters for each.
 
 use std::path::Path;
 
 use remul_datasets::{TaskData, mocap, nbody};
-use remul_group::Vec3;
+use remul_group::{Group, Vec3};
 use serde::{Deserialize, Serialize};
 
-use crate::error::Result;
+use crate::error::{Result, TrainerError};
+use crate::model::{MlpConfig, ModelKind, NetConfig, TransformerConfig};
 
 /// A benchmark task.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -107,6 +109,104 @@ impl TaskSpec {
         match self.name {
             TaskName::Mocap => [0.0, 1.0, 0.0],
             TaskName::Nbody => [0.0, 0.0, 1.0],
+        }
+    }
+}
+
+/// Which group L_equi draws from (and E, E' are measured over).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum GroupKind {
+    /// All of SO(3) (Haar).
+    So3,
+    /// SO(2) about the task's vertical axis (mocap: y).
+    So2,
+    /// Rotations by an angle in a range of degrees about a random axis.
+    Range,
+}
+
+impl GroupKind {
+    /// The group on `task`; a range's angles are `min_deg..=max_deg`
+    /// (ignored by the other kinds).
+    pub fn group(self, task: &TaskSpec, min_deg: f32, max_deg: f32) -> Result<Group> {
+        match self {
+            Self::So3 => Ok(Group::So3),
+            Self::So2 => Ok(Group::so2(task.vertical_axis())?),
+            Self::Range => Group::angle_range_degrees(min_deg, max_deg).map_err(|_| {
+                TrainerError::InvalidArgument(format!(
+                    "the rotation angles must satisfy 0 <= min <= max <= 180 degrees \
+                     (min {min_deg}, max {max_deg})"
+                ))
+            }),
+        }
+    }
+}
+
+/// A task's settings where a run does not choose its own: the paper's
+/// (appendix B).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TaskDefaults {
+    /// The group of L_equi.
+    pub group: GroupKind,
+    /// Passes over the training split.
+    pub epochs: usize,
+    /// Samples per step.
+    pub batch_size: usize,
+    /// Adam's learning rate.
+    pub lr: f64,
+    /// Adam's weight decay.
+    pub weight_decay: f64,
+    /// Validate every this many epochs.
+    pub validate_every: usize,
+}
+
+impl TaskSpec {
+    /// The model the paper trains on the task: the MLP on mocap, the
+    /// Transformer on n-body.
+    pub fn default_model(&self) -> ModelKind {
+        match self.name {
+            TaskName::Mocap => ModelKind::Mlp,
+            TaskName::Nbody => ModelKind::Transformer,
+        }
+    }
+
+    /// The paper's settings for `model` on the task.
+    pub fn defaults(&self, model: ModelKind) -> TaskDefaults {
+        // Appendix B: mocap 2000 epochs, batch 12 (MLP lr 5e-4 as the GMN
+        // protocol, Transformer 3e-4); n-body batch 64, lr 3e-4, 50 000 steps
+        // on 100 samples (= 25 000 epochs).
+        let (epochs, batch_size, lr, validate_every) = match (self.name, model) {
+            (TaskName::Mocap, ModelKind::Mlp) => (2000, 12, 5e-4, 5),
+            (TaskName::Mocap, ModelKind::Transformer) => (2000, 12, 3e-4, 5),
+            (TaskName::Nbody, _) => (25_000, 64, 3e-4, 250),
+        };
+        let (group, weight_decay) = match self.name {
+            TaskName::Mocap => (GroupKind::So3, 1e-10),
+            TaskName::Nbody => (GroupKind::Range, 0.0),
+        };
+        TaskDefaults {
+            group,
+            epochs,
+            batch_size,
+            lr,
+            weight_decay,
+            validate_every,
+        }
+    }
+
+    /// `model`'s default sizes on the task; `paper_size` picks the paper's
+    /// Transformer over the smaller one a CPU trains in minutes.
+    pub fn default_net(&self, model: ModelKind, paper_size: bool) -> NetConfig {
+        // Mocap's joints have identities (a per-entity embedding); the
+        // bodies of an n-body system do not.
+        let entity_embedding = self.name == TaskName::Mocap;
+        match model {
+            ModelKind::Mlp => NetConfig::Mlp(MlpConfig::default()),
+            ModelKind::Transformer if paper_size => {
+                NetConfig::Transformer(TransformerConfig::paper(entity_embedding))
+            }
+            ModelKind::Transformer => {
+                NetConfig::Transformer(TransformerConfig::cpu(entity_embedding))
+            }
         }
     }
 }

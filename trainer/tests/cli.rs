@@ -3,30 +3,46 @@
 mod common;
 use common::trainer;
 
+/// `trainer` on a tiny n-body task, with `flags` after the task's.
+fn on_tiny_nbody(flags: &[&str]) -> (i32, String, String) {
+    let mut args = vec!["--task", "nbody", "--nbody-train", "8", "--nbody-eval", "8"];
+    args.extend_from_slice(flags);
+    trainer(&args)
+}
+
+/// Asserts a clean failure: exit code `code`, `message` on stderr, no panic.
+fn assert_fails((got, _, err): (i32, String, String), code: i32, message: &str) {
+    assert_eq!(got, code, "{err}");
+    assert!(err.contains(message), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+/// A flag value that cannot work is refused as the flags are read (a usage
+/// error: exit code 2), naming the flag.
 #[test]
 fn zero_epochs_is_a_clear_error() {
-    let (code, _, err) = trainer(&[
-        "--task",
-        "nbody",
-        "--nbody-train",
-        "8",
-        "--nbody-eval",
-        "8",
-        "--epochs",
-        "0",
-    ]);
-    assert_eq!(code, 1);
-    assert!(
-        err.contains("error: invalid argument: --epochs must be at least 1"),
-        "{err}"
+    assert_fails(
+        on_tiny_nbody(&["--epochs", "0"]),
+        2,
+        "error: invalid value '0' for '--epochs <EPOCHS>': must be at least 1",
     );
-    assert!(!err.contains("panicked"), "{err}");
+}
+
+/// Settings that only fail together are refused by the library's check,
+/// which names the settings (exit code 1).
+#[test]
+fn heads_that_do_not_divide_the_width_are_a_clear_error() {
+    assert_fails(
+        on_tiny_nbody(&["--model", "transformer", "--d-model", "10", "--heads", "3"]),
+        1,
+        "error: invalid argument: the Transformer's width d_model (10) must be a multiple of its heads (3)",
+    );
 }
 
 #[test]
 fn missing_mocap_data_offline_is_a_clear_error() {
     let dir = std::env::temp_dir().join(format!("remul-no-data-{}", std::process::id()));
-    let (code, _, err) = trainer(&[
+    let result = trainer(&[
         "data",
         "--task",
         "mocap",
@@ -34,30 +50,17 @@ fn missing_mocap_data_offline_is_a_clear_error() {
         "--data-dir",
         dir.to_str().unwrap(),
     ]);
-    assert_eq!(code, 1);
-    assert!(err.starts_with("error: "), "{err}");
-    assert!(err.contains("mocap"), "{err}");
-    assert!(!err.contains("panicked"), "{err}");
+    assert!(result.2.starts_with("error: "), "{}", result.2);
+    assert_fails(result, 1, "mocap");
 }
 
 #[test]
 fn cuda_without_the_feature_or_a_gpu_is_a_clear_error() {
-    let (code, _, err) = trainer(&[
-        "--task",
-        "nbody",
-        "--nbody-train",
-        "8",
-        "--nbody-eval",
-        "8",
-        "--epochs",
-        "1",
-        "--device",
-        "cuda",
-        "--quiet",
-    ]);
-    assert_eq!(code, 1, "{err}");
-    assert!(err.contains("CUDA"), "{err}");
-    assert!(!err.contains("panicked"), "{err}");
+    assert_fails(
+        on_tiny_nbody(&["--epochs", "1", "--device", "cuda", "--quiet"]),
+        1,
+        "CUDA",
+    );
 }
 
 #[test]

@@ -8,7 +8,8 @@ use remul_datasets::TaskData;
 use remul_trainer::cli::{Cli, Command};
 use remul_trainer::config::TrainConfig;
 use remul_trainer::device::{DeviceKind, dispatch};
-use remul_trainer::train::{RunMetrics, TrainJob};
+use remul_trainer::run_metrics::RunMetrics;
+use remul_trainer::training::TrainJob;
 use remul_trainer::{TrainerError, task};
 
 use clap::Parser;
@@ -229,15 +230,27 @@ fn transformer_trains_on_mocap() {
     let _ = std::fs::remove_dir_all(&out);
 }
 
+/// The message of an `InvalidArgument` error.
+fn invalid_argument<T: std::fmt::Debug>(result: Result<T, TrainerError>) -> String {
+    match result {
+        Err(TrainerError::InvalidArgument(why)) => why,
+        other => panic!("not an invalid argument: {other:?}"),
+    }
+}
+
 #[test]
 fn bad_arguments_are_errors_not_panics() {
     let (mut config, data) = tiny_nbody(&["--epochs", "1"]);
     let out = scratch_dir("bad");
     config.batch_size = 0;
-    assert!(matches!(
-        run(&config, &data, &out, false),
-        Err(TrainerError::InvalidArgument(_))
-    ));
+    assert_eq!(
+        invalid_argument(run(&config, &data, &out, false)),
+        "the batch size must be at least 1"
+    );
+    // The command line refuses the same value as it reads it.
+    let err = Cli::try_parse_from(["trainer", "--batch-size", "0"]).unwrap_err();
+    assert_eq!(err.kind(), clap::error::ErrorKind::ValueValidation);
+    assert!(err.to_string().contains("--batch-size"), "{err}");
     let (mut config, _) = tiny_nbody(&[
         "--epochs",
         "1",
@@ -323,7 +336,9 @@ fn sweep_writes_csv_and_plots() {
         .task
         .load(Path::new("unused"))
         .unwrap();
-    let (dir, runs) = remul_trainer::sweep::run(&args, &data).unwrap();
+    let plan = args.plan().unwrap();
+    let dir = &plan.dir;
+    let runs = remul_trainer::beta_sweep::run(&plan, &data).unwrap();
     assert_eq!(runs.len(), 4);
     let csv = std::fs::read_to_string(dir.join("sweep.csv")).unwrap();
     assert_eq!(csv.lines().count(), 5, "{csv}");
@@ -331,7 +346,7 @@ fn sweep_writes_csv_and_plots() {
         let bytes = std::fs::read(dir.join(png)).unwrap();
         assert_eq!(&bytes[1..4], b"PNG");
     }
-    let summary = remul_trainer::sweep::summarize(&runs);
+    let summary = remul_trainer::beta_sweep::summarize(&runs);
     assert_eq!(summary.len(), 2);
 
     // With --resume, finished runs are read back, not trained again: a
@@ -343,7 +358,7 @@ fn sweep_writes_csv_and_plots() {
     std::fs::write(&first, metrics.to_string()).unwrap();
     let mut again = args.clone();
     again.train.resume = true;
-    let (_, reread) = remul_trainer::sweep::run(&again, &data).unwrap();
+    let reread = remul_trainer::beta_sweep::run(&again.plan().unwrap(), &data).unwrap();
     assert_eq!(reread.len(), 4);
     assert_eq!(reread[3].metrics.test_mse_x100, 123.0);
     let _ = std::fs::remove_dir_all(&out);

@@ -13,10 +13,12 @@ use crate::cli::{EvalArgs, ExportArgs, InspectArgs, PredictArgs};
 use crate::config::TrainConfig;
 use crate::error::{Result, TrainerError};
 use crate::export::{self, ExportReport, run_blob};
+use crate::json::{read_json, write_json};
 use crate::model::{Net, NetShape};
-use crate::train::{RunMetrics, read_json, write_json};
+use crate::run_metrics::RunMetrics;
+use crate::training::AfterTraining;
 
-use super::load_task;
+use super::data::load_task;
 
 fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| TrainerError::io(path, e))
@@ -343,7 +345,7 @@ pub fn export_after_training(
     data: remul_datasets::TaskData,
     group: remul_group::Group,
     out: PathBuf,
-) -> crate::train::AfterTraining {
+) -> AfterTraining {
     Box::new(move |trained, _metrics| {
         let device = Default::default();
         let report = export::export::<burn::backend::NdArray<f32>>(

@@ -9,7 +9,7 @@ mod train;
 
 pub use blob::{eval, export_after_training, export_run, inspect, predict, print_export};
 pub use data::{data, load_task};
-pub use report::{mean_std, report};
+pub use report::report;
 pub use samples::samples;
 pub use sweep::sweep;
 pub use train::train;

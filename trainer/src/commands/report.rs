@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::ReportArgs;
 use crate::error::{Result, TrainerError};
-use crate::train::{RunMetrics, read_json};
+use crate::json::read_json;
+use crate::run_metrics::RunMetrics;
+use crate::stats::mean_std;
 
 /// Finds every `metrics.json` under the given folders.
 fn find_metrics(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, RunMetrics)>> {
@@ -27,14 +29,6 @@ fn find_metrics(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, RunMetrics)>> {
     }
     found.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(found)
-}
-
-/// Mean and sample standard deviation.
-pub fn mean_std(values: &[f64]) -> (f64, f64) {
-    let n = values.len().max(1) as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
-    (mean, var.sqrt())
 }
 
 /// Prints the table.

@@ -7,7 +7,7 @@ use crate::cli::SamplesArgs;
 use crate::error::{Result, TrainerError};
 use crate::export::write_atomically;
 
-use super::load_task;
+use super::data::load_task;
 
 #[derive(Serialize)]
 struct Sample<'a> {

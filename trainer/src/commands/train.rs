@@ -5,9 +5,11 @@ use std::io::IsTerminal;
 use crate::cli::TrainArgs;
 use crate::device::dispatch;
 use crate::error::Result;
-use crate::train::{RunMetrics, TrainJob};
+use crate::run_metrics::RunMetrics;
+use crate::training::TrainJob;
 
-use super::load_task;
+use super::blob::export_after_training;
+use super::data::load_task;
 
 /// Trains one model and prints its metrics.
 pub fn train(args: &TrainArgs) -> Result<()> {
@@ -15,7 +17,7 @@ pub fn train(args: &TrainArgs) -> Result<()> {
     let data = load_task(&args.task)?;
     let out = args.out_dir(&config);
     // Bad settings are reported before the run's header line.
-    crate::train::validate(&config, &data)?;
+    config.validate(&data)?;
     eprintln!(
         "training {} on {} ({} train / {} val / {} test samples), penalty {:?} α={} β={}, {} epochs, device {} → {}",
         config.net.name(),
@@ -31,7 +33,7 @@ pub fn train(args: &TrainArgs) -> Result<()> {
         out.display()
     );
     let after = args.export.clone().map(|path| {
-        super::export_after_training(path, args.quant, data.clone(), config.group, out.clone())
+        export_after_training(path, args.quant, data.clone(), config.group, out.clone())
     });
     let job = TrainJob {
         config: config.clone(),

@@ -6,7 +6,8 @@ use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{Activation, NetShape};
+use super::activation::Activation;
+use super::shape::NetShape;
 
 /// Sizes of an [`Mlp`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

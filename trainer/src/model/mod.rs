@@ -5,11 +5,15 @@
 //! [`crate::normalize`]); both end in one dense "head", whose weights are the
 //! `W` of GradNorm (paper, Algorithm 1).
 
+mod activation;
 pub mod int8;
 mod mlp;
+mod shape;
 pub mod transformer;
 
+pub use activation::Activation;
 pub use mlp::{Mlp, MlpConfig};
+pub use shape::NetShape;
 pub use transformer::{Transformer, TransformerConfig};
 
 use burn::module::Module;
@@ -17,28 +21,13 @@ use burn::nn::Linear;
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// The activation between an MLP's layers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum Activation {
-    /// x·sigmoid(x), as the reference MLP.
-    Silu,
-    /// max(0, x).
-    Relu,
-    /// The exact (erf) GELU.
-    Gelu,
-}
-
-impl Activation {
-    /// Applies the activation.
-    pub fn forward<B: Backend, const D: usize>(self, x: Tensor<B, D>) -> Tensor<B, D> {
-        use burn::tensor::activation;
-        match self {
-            Self::Silu => activation::silu(x),
-            Self::Relu => activation::relu(x),
-            Self::Gelu => activation::gelu(x),
-        }
-    }
+/// Which model to train.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModelKind {
+    /// MLP over the flattened input.
+    Mlp,
+    /// Transformer over entities as tokens.
+    Transformer,
 }
 
 /// Which model, with its sizes.
@@ -66,28 +55,6 @@ impl NetConfig {
         match self {
             Self::Mlp(_) => "mlp",
             Self::Transformer(_) => "transformer",
-        }
-    }
-}
-
-/// The sizes a model is built for, from the task's layout.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct NetShape {
-    /// Number of entities (tokens of the Transformer).
-    pub entities: usize,
-    /// Flat input length.
-    pub input_len: usize,
-    /// Flat output length.
-    pub output_len: usize,
-}
-
-impl NetShape {
-    /// The shape of a task's layout.
-    pub fn of(io: &remul_group::IoLayout) -> Self {
-        Self {
-            entities: io.input.entities(),
-            input_len: io.input.len(),
-            output_len: io.output.len(),
         }
     }
 }

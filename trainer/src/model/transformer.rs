@@ -9,7 +9,8 @@ use burn::nn::{Initializer, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{NetShape, int8};
+use super::int8;
+use super::shape::NetShape;
 
 /// The layer-norm epsilon (burn's default, stored in exported blobs).
 pub const LAYER_NORM_EPS: f64 = 1e-5;

@@ -1,18 +1,55 @@
-//! `trainer sweep`: one run per (β, seed), a CSV of their metrics, and the
-//! plots of the paper's central claim — E and E' fall as β rises.
+//! A β sweep: one run per (β, seed), a CSV of their metrics, and the plots
+//! of the paper's central claim — E and E' fall as β rises.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use remul_datasets::TaskData;
 
-use crate::cli::SweepArgs;
-use crate::commands::mean_std;
+use crate::config::TrainConfig;
 use crate::device::dispatch;
 use crate::error::{Result, TrainerError};
+use crate::json::read_json;
 use crate::objective::Penalty;
 use crate::plot::{SweepPoint, sweep_plot};
-use crate::train::{RunMetrics, TrainJob, read_json};
+use crate::run_metrics::RunMetrics;
+use crate::stats::mean_std;
+use crate::training::TrainJob;
+
+/// What a sweep trains, and where.
+#[derive(Clone, Debug)]
+pub struct SweepPlan {
+    /// Every run's configuration but its β and seed.
+    pub base: TrainConfig,
+    /// The β values.
+    pub betas: Vec<f64>,
+    /// The seeds, each trained at every β.
+    pub seeds: Vec<u64>,
+    /// The sweep's folder: a run folder `b<β>-s<seed>` per run, the CSV and
+    /// the plots.
+    pub dir: PathBuf,
+    /// Keep the runs that finished and continue the one that did not.
+    pub resume: bool,
+    /// Draw a progress bar per run.
+    pub progress: bool,
+}
+
+impl SweepPlan {
+    /// Checks the plan before anything is trained.
+    pub fn validate(&self) -> Result<()> {
+        if matches!(self.base.penalty, Penalty::Augment | Penalty::None) {
+            return Err(TrainerError::InvalidArgument(
+                "a β sweep needs the constant or the GradNorm penalty".into(),
+            ));
+        }
+        if self.betas.iter().any(|b| !(*b >= 0.0 && b.is_finite())) {
+            return Err(TrainerError::InvalidArgument(
+                "the β values must be finite non-negative numbers".into(),
+            ));
+        }
+        Ok(())
+    }
+}
 
 /// One finished run of a sweep.
 #[derive(Clone, Debug)]
@@ -24,33 +61,21 @@ pub struct SweepRun {
 }
 
 /// Runs the sweep, writes `sweep.csv`, `sweep_mse.png`, `sweep_e.png` and
-/// `sweep_e_prime.png` into the sweep folder, and returns the runs.
-pub fn run(args: &SweepArgs, data: &TaskData) -> Result<(PathBuf, Vec<SweepRun>)> {
-    if matches!(args.train.penalty, Penalty::Augment | Penalty::None) {
-        return Err(TrainerError::InvalidArgument(
-            "a β sweep needs --penalty constant or gradnorm".into(),
-        ));
-    }
-    if args.betas.iter().any(|b| !(*b >= 0.0 && b.is_finite())) {
-        return Err(TrainerError::InvalidArgument(
-            "--betas must be non-negative numbers".into(),
-        ));
-    }
-    let base = args.train.config()?;
-    let dir = args.train.out.clone().unwrap_or_else(|| {
-        PathBuf::from("runs").join(format!("sweep-{}-{}", base.task.label(), base.net.name()))
-    });
+/// `sweep_e_prime.png` into its folder, and returns the runs.
+pub fn run(plan: &SweepPlan, data: &TaskData) -> Result<Vec<SweepRun>> {
+    plan.validate()?;
     let mut runs = Vec::new();
-    for &beta in &args.betas {
-        for &seed in &args.seeds {
-            let mut config = base.clone();
+    for &beta in &plan.betas {
+        for &seed in &plan.seeds {
+            let mut config = plan.base.clone();
             config.beta = beta;
             config.seed = seed;
+            // GradNorm needs both weights above zero; β = 0 is the plain run.
             if beta == 0.0 && config.penalty == Penalty::Gradnorm {
                 config.penalty = Penalty::None;
             }
-            let out = dir.join(format!("b{beta}-s{seed}"));
-            if args.train.resume
+            let out = plan.dir.join(format!("b{beta}-s{seed}"));
+            if plan.resume
                 && let Some(metrics) = finished(&out)?
             {
                 eprintln!("sweep: β = {beta}, seed {seed}: finished earlier");
@@ -61,17 +86,17 @@ pub fn run(args: &SweepArgs, data: &TaskData) -> Result<(PathBuf, Vec<SweepRun>)
             let job = TrainJob {
                 config: config.clone(),
                 data: data.clone(),
-                resume: args.train.resume && out.join("checkpoint").exists(),
+                resume: plan.resume && out.join("checkpoint").exists(),
                 out,
-                progress: !args.train.quiet,
+                progress: plan.progress,
                 after: None,
             };
             let metrics = dispatch(config.device, job)??;
             runs.push(SweepRun { beta, metrics });
         }
     }
-    write_outputs(&dir, &runs)?;
-    Ok((dir, runs))
+    write_outputs(&plan.dir, &runs)?;
+    Ok(runs)
 }
 
 /// The metrics of a run that finished in an earlier invocation, if any.

@@ -1,0 +1,83 @@
+//! How a run begins: its folder and `config.json`, then the model, Adam and
+//! the loop's state, fresh or from the folder's checkpoint.
+
+use std::fs;
+use std::path::Path;
+
+use burn::optim::adaptor::OptimizerAdaptor;
+use burn::optim::decay::WeightDecayConfig;
+use burn::optim::{Adam, AdamConfig};
+use burn::tensor::backend::AutodiffBackend;
+use remul_group::IoLayout;
+use remul_group::random::rng_from_seed;
+
+use crate::checkpoint::{self, LoopState, RunState};
+use crate::config::TrainConfig;
+use crate::error::{Result, TrainerError};
+use crate::json::{read_json, write_json};
+use crate::model::{Net, NetShape};
+
+/// The optimizer every run uses.
+pub(super) type Optim<B> = OptimizerAdaptor<Adam, Net<B>, B>;
+
+/// A run's state with that optimizer.
+pub(super) type Run<B> = RunState<B, Optim<B>>;
+
+/// Seed offset of the loop's generator, so that it differs from burn's
+/// initialisation stream even for the same user seed.
+const LOOP_SEED_SALT: u64 = 0x005E_ED0F_4E4D;
+
+/// Creates the run folder and writes `config.json`. A resumed run must have
+/// the configuration its checkpoint was made with (but for the epochs).
+pub(super) fn prepare_folder(out: &Path, config: &TrainConfig, resume: bool) -> Result<()> {
+    fs::create_dir_all(out).map_err(|e| TrainerError::io(out, e))?;
+    let path = out.join("config.json");
+    if resume && path.exists() {
+        let saved: TrainConfig = read_json(&path)?;
+        if !config.resumable_from(&saved) {
+            return Err(TrainerError::ConfigMismatch(out.to_path_buf()));
+        }
+    }
+    write_json(&path, config)
+}
+
+/// The model, Adam and loop state a run starts from: fresh ones, or with
+/// `resume` those of the checkpoint in `out`.
+pub(super) fn start_or_resume<B: AutodiffBackend>(
+    config: &TrainConfig,
+    io: &IoLayout,
+    out: &Path,
+    resume: bool,
+    device: &B::Device,
+) -> Result<Run<B>> {
+    B::seed(device, config.seed);
+    // Built on resume too: they give the checkpoint's shapes.
+    let model: Net<B> = config.net.init(NetShape::of(io), device);
+    let mut optim_config = AdamConfig::new();
+    if config.weight_decay > 0.0 {
+        optim_config = optim_config
+            .with_weight_decay(Some(WeightDecayConfig::new(config.weight_decay as f32)));
+    }
+    let optim = optim_config.init::<B, Net<B>>();
+    if resume {
+        return checkpoint::load(out, model, optim, device)?
+            .ok_or_else(|| TrainerError::NothingToResume(out.to_path_buf()));
+    }
+    let (alpha, beta) = config.penalty.initial_weights(config.alpha, config.beta);
+    let state = LoopState {
+        epochs_done: 0,
+        alpha,
+        beta,
+        gradnorm: config.gradnorm.clone(),
+        rng: rng_from_seed(config.seed ^ LOOP_SEED_SALT),
+        best: None,
+        steps: 0,
+        elapsed_s: 0.0,
+    };
+    Ok(RunState {
+        model,
+        optim,
+        best: None,
+        state,
+    })
+}

@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use crate::error::{Result, TrainerError};
 use crate::evaluate::Predictor;
+use crate::files::write_atomically;
 use crate::model::transformer::LAYER_NORM_EPS;
 use crate::model::{Activation, Net};
 use crate::normalize::Normalization;
@@ -366,18 +367,6 @@ pub fn int8_sensitivity(
             })
         })
         .collect()
-}
-
-/// Writes `bytes` to a temporary file beside `path`, then renames it.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, bytes).map_err(|e| TrainerError::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        TrainerError::io(path, e)
-    })
 }
 
 /// Whether burn-ndarray's matmul (matrixmultiply) sums with fused

@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{Result, TrainerError};
+use crate::files::write_atomically;
 
 /// Reads a JSON file written by [`write_json`].
 pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
@@ -15,11 +16,8 @@ pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
     serde_json::from_slice(&text).map_err(|e| TrainerError::json(path, e))
 }
 
-/// Writes `value` as pretty JSON, atomically: a reader (or a run killed
-/// mid-write) sees the old file or the new one, never half of one.
+/// Writes `value` as pretty JSON, atomically ([`write_atomically`]).
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     let json = serde_json::to_vec_pretty(value).map_err(|e| TrainerError::json(path, e))?;
-    let tmp = path.with_extension("json.tmp");
-    fs::write(&tmp, json).map_err(|e| TrainerError::io(&tmp, e))?;
-    fs::rename(&tmp, path).map_err(|e| TrainerError::io(path, e))
+    write_atomically(path, &json)
 }

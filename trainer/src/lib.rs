@@ -7,8 +7,8 @@
 //!   runs each subcommand on the library.
 //! - runs: [`training`] runs the loop; [`beta_sweep`] trains one run per β
 //!   and seed and draws them with [`plot`]; [`run_metrics`] is what a run
-//!   reports, [`checkpoint`] what makes it resumable, [`json`] how its
-//!   files are written, [`stats`] the mean ± spread over seeds; [`export`]
+//!   reports, [`checkpoint`] what makes it resumable, [`json`] and
+//!   [`files`] how its files are written, [`stats`] the mean ± spread over seeds; [`export`]
 //!   writes the blob the no_std runtime runs.
 //! - what a run is made of: [`config`] (every setting, checked against the
 //!   data), [`task`] (the data, and the paper's defaults per task),
@@ -28,6 +28,7 @@ pub mod device;
 pub mod error;
 pub mod evaluate;
 pub mod export;
+pub mod files;
 pub mod json;
 pub mod model;
 pub mod normalize;

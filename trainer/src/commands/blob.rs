@@ -334,7 +334,7 @@ pub fn predict(args: &PredictArgs) -> Result<()> {
         println!("{json}");
         Ok(())
     } else {
-        export::write_atomically(&args.output, json.as_bytes())
+        crate::files::write_atomically(&args.output, json.as_bytes())
     }
 }
 

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::cli::SamplesArgs;
 use crate::error::{Result, TrainerError};
-use crate::export::write_atomically;
+use crate::files::write_atomically;
 
 use super::data::load_task;
 

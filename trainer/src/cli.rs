@@ -286,13 +286,13 @@ pub struct TrainArgs {
     #[arg(long)]
     pub blocks: Option<usize>,
     /// Transformer: channels per token.
-    #[arg(long)]
+    #[arg(long, value_parser = at_least_one)]
     pub d_model: Option<usize>,
     /// Transformer: attention heads.
     #[arg(long, value_parser = at_least_one)]
     pub heads: Option<usize>,
     /// Transformer: feed-forward width.
-    #[arg(long)]
+    #[arg(long, value_parser = at_least_one)]
     pub d_ff: Option<usize>,
     /// Group samples M for E and E' on the test split.
     #[arg(long, default_value_t = 100, value_parser = at_least_one)]

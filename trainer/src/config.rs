@@ -98,6 +98,11 @@ impl TrainConfig {
         }
         match &self.net {
             NetConfig::Transformer(t) => {
+                if t.d_model == 0 || t.d_ff == 0 {
+                    return invalid(
+                        "the Transformer needs a width d_model and a feed-forward width of at least 1",
+                    );
+                }
                 if t.heads == 0 || t.d_model % t.heads != 0 {
                     return invalid(format!(
                         "the Transformer's width d_model ({}) must be a multiple of its heads ({})",

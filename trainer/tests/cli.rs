@@ -40,6 +40,17 @@ fn heads_that_do_not_divide_the_width_are_a_clear_error() {
 }
 
 #[test]
+fn a_transformer_of_zero_width_is_refused_not_a_panic() {
+    for flag in ["--d-model", "--d-ff"] {
+        assert_fails(
+            on_tiny_nbody(&["--model", "transformer", flag, "0"]),
+            2,
+            &format!("invalid value '0' for '{flag}"),
+        );
+    }
+}
+
+#[test]
 fn missing_mocap_data_offline_is_a_clear_error() {
     let dir = std::env::temp_dir().join(format!("remul-no-data-{}", std::process::id()));
     let result = trainer(&[

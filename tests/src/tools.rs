@@ -3,14 +3,14 @@
 //!
 //! Where one is missing, the test says which and what installs it, and
 //! passes as skipped, so that `cargo test --workspace --release` works on a
-//! machine with only the Rust toolchain; with `REMUL_REQUIRE_DEVICE_TOOLS=1`
+//! machine with only the Rust toolchain; with `REMUL_REQUIRE_TOOLS=1`
 //! (as CI sets it) a missing tool fails the test instead.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// The variable that turns a missing tool into a failure.
-pub const REQUIRE_TOOLS_ENV: &str = "REMUL_REQUIRE_DEVICE_TOOLS";
+pub const REQUIRE_TOOLS_ENV: &str = "REMUL_REQUIRE_TOOLS";
 
 /// The checkout's root folder.
 pub fn repo_root() -> PathBuf {

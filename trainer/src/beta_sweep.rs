@@ -6,9 +6,11 @@ use std::path::{Path, PathBuf};
 
 use remul_datasets::TaskData;
 
+use crate::checkpoint;
 use crate::config::TrainConfig;
 use crate::device::dispatch;
 use crate::error::{Result, TrainerError};
+use crate::files::write_atomically;
 use crate::json::read_json;
 use crate::objective::Penalty;
 use crate::plot::{SweepPoint, sweep_plot};
@@ -51,6 +53,52 @@ impl SweepPlan {
     }
 }
 
+/// One run of a sweep, as planned.
+#[derive(Clone, Debug)]
+pub struct PlannedRun {
+    /// Its β.
+    pub beta: f64,
+    /// Its seed.
+    pub seed: u64,
+    /// Its folder's name in the sweep's folder: `b<β>-s<seed>`.
+    pub name: String,
+    /// Its configuration.
+    pub config: TrainConfig,
+}
+
+impl SweepPlan {
+    /// Every run, β by β and within a β seed by seed: the order of the CSV.
+    pub fn runs(&self) -> Vec<PlannedRun> {
+        let mut runs = Vec::with_capacity(self.betas.len() * self.seeds.len());
+        for &beta in &self.betas {
+            for &seed in &self.seeds {
+                let mut config = self.base.clone();
+                config.beta = beta;
+                config.seed = seed;
+                config.penalty = penalty_at(config.penalty, beta);
+                let name = format!("b{beta}-s{seed}");
+                runs.push(PlannedRun {
+                    beta,
+                    seed,
+                    name,
+                    config,
+                });
+            }
+        }
+        runs
+    }
+}
+
+/// The penalty a sweep's run at `beta` trains with: GradNorm needs both
+/// weights above zero, so its β = 0 run is the plain one.
+pub fn penalty_at(penalty: Penalty, beta: f64) -> Penalty {
+    if beta == 0.0 && penalty == Penalty::Gradnorm {
+        Penalty::None
+    } else {
+        penalty
+    }
+}
+
 /// One finished run of a sweep.
 #[derive(Clone, Debug)]
 pub struct SweepRun {
@@ -65,42 +113,39 @@ pub struct SweepRun {
 pub fn run(plan: &SweepPlan, data: &TaskData) -> Result<Vec<SweepRun>> {
     plan.validate()?;
     let mut runs = Vec::new();
-    for &beta in &plan.betas {
-        for &seed in &plan.seeds {
-            let mut config = plan.base.clone();
-            config.beta = beta;
-            config.seed = seed;
-            // GradNorm needs both weights above zero; β = 0 is the plain run.
-            if beta == 0.0 && config.penalty == Penalty::Gradnorm {
-                config.penalty = Penalty::None;
-            }
-            let out = plan.dir.join(format!("b{beta}-s{seed}"));
-            if plan.resume
-                && let Some(metrics) = finished(&out)?
-            {
-                eprintln!("sweep: β = {beta}, seed {seed}: finished earlier");
-                runs.push(SweepRun { beta, metrics });
-                continue;
-            }
-            eprintln!("sweep: β = {beta}, seed {seed}");
-            let job = TrainJob {
-                config: config.clone(),
-                data: data.clone(),
-                resume: plan.resume && out.join("checkpoint").exists(),
-                out,
-                progress: plan.progress,
-                after: None,
-            };
-            let metrics = dispatch(config.device, job)??;
+    for PlannedRun {
+        beta,
+        seed,
+        name,
+        config,
+    } in plan.runs()
+    {
+        let out = plan.dir.join(name);
+        if plan.resume
+            && let Some(metrics) = finished(&out)?
+        {
+            eprintln!("sweep: β = {beta}, seed {seed}: finished earlier");
             runs.push(SweepRun { beta, metrics });
+            continue;
         }
+        eprintln!("sweep: β = {beta}, seed {seed}");
+        let job = TrainJob {
+            config: config.clone(),
+            data: data.clone(),
+            resume: plan.resume && checkpoint::saved_epochs(&out).is_some(),
+            out,
+            progress: plan.progress,
+            after: None,
+        };
+        let metrics = dispatch(config.device, job)??;
+        runs.push(SweepRun { beta, metrics });
     }
     write_outputs(&plan.dir, &runs)?;
     Ok(runs)
 }
 
-/// The metrics of a run that finished in an earlier invocation, if any.
-fn finished(run: &Path) -> Result<Option<RunMetrics>> {
+/// The metrics of a run that finished, if it has.
+pub fn finished(run: &Path) -> Result<Option<RunMetrics>> {
     let file = run.join("metrics.json");
     if !file.is_file() {
         return Ok(None);
@@ -145,7 +190,9 @@ pub fn summarize(runs: &[SweepRun]) -> Vec<BetaSummary> {
         .collect()
 }
 
-fn write_outputs(dir: &Path, runs: &[SweepRun]) -> Result<()> {
+/// Writes `sweep.csv` (a row per run, in the order given) and the three
+/// plots of the per-β summary into `dir`.
+pub fn write_outputs(dir: &Path, runs: &[SweepRun]) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| TrainerError::io(dir, e))?;
     let mut csv = String::from(
         "beta,seed,test_mse_x100,val_mse_x100,ood_mse_x100,e,e_prime,e_so3,e_prime_so3,alpha_end,beta_end\n",
@@ -177,8 +224,7 @@ fn write_outputs(dir: &Path, runs: &[SweepRun]) -> Result<()> {
             m.beta
         );
     }
-    let path = dir.join("sweep.csv");
-    std::fs::write(&path, csv).map_err(|e| TrainerError::io(&path, e))?;
+    write_atomically(&dir.join("sweep.csv"), csv.as_bytes())?;
     let summary = summarize(runs);
     let point = |beta: f64, (mean, spread): (f64, f64)| SweepPoint { beta, mean, spread };
     let mse: Vec<_> = summary

@@ -55,6 +55,18 @@ pub fn dir(out: &Path) -> PathBuf {
     out.join("checkpoint")
 }
 
+/// The epochs a run folder's checkpoint has trained, if it has one (under
+/// either of the names [`load`] reads), without loading its weights.
+pub fn saved_epochs(out: &Path) -> Option<usize> {
+    [dir(out), out.join("checkpoint.old")]
+        .iter()
+        .find_map(|folder| {
+            let text = fs::read(folder.join("state.json")).ok()?;
+            let state: LoopState = serde_json::from_slice(&text).ok()?;
+            Some(state.epochs_done)
+        })
+}
+
 /// Writes a checkpoint: into a fresh folder, then swapped in by renames, so
 /// that a kill at any moment leaves the previous checkpoint or the new one.
 pub fn save<B, O>(

@@ -71,6 +71,20 @@ pub enum TrainerError {
         /// Why.
         reason: String,
     },
+    /// A sweep was interrupted (Ctrl-C) after its running runs saved their
+    /// checkpoints.
+    #[error(
+        "sweep interrupted: {finished} of {total} runs finished, the others saved at their last epoch; continue with --resume"
+    )]
+    SweepInterrupted {
+        /// Runs finished.
+        finished: usize,
+        /// Runs in the sweep.
+        total: usize,
+    },
+    /// Runs of a sweep failed (the others finished).
+    #[error("{} of the sweep's runs failed: {}", .0.len(), .0.join("; "))]
+    RunsFailed(Vec<String>),
     /// Training was interrupted (Ctrl-C) after saving a checkpoint.
     #[error("interrupted after epoch {epoch}; checkpoint saved, continue with --resume")]
     Interrupted {

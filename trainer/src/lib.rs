@@ -3,13 +3,15 @@
 //! Three layers, top-down; no module imports from a layer above its own:
 //!
 //! - the command line: [`cli`] turns flags into library values (a
-//!   [`config::TrainConfig`], a [`beta_sweep::SweepPlan`]); [`commands`]
-//!   runs each subcommand on the library.
-//! - runs: [`training`] runs the loop; [`beta_sweep`] trains one run per β
-//!   and seed and draws them with [`plot`]; [`run_metrics`] is what a run
-//!   reports, [`checkpoint`] what makes it resumable, [`json`] and
-//!   [`files`] how its files are written, [`stats`] the mean ± spread over seeds; [`export`]
-//!   writes the blob the no_std runtime runs.
+//!   [`config::TrainConfig`], a [`beta_sweep::SweepPlan`]) and back into
+//!   flags for a sweep's runs; [`commands`] runs each subcommand on the
+//!   library, a sweep's runs as child processes or Slurm array tasks.
+//! - runs: [`training`] runs the loop; [`beta_sweep`] plans one run per β
+//!   and seed (and trains them in this process), [`sweep_folder`] gathers
+//!   a sweep's finished runs, drawn with [`plot`]; [`run_metrics`] is what
+//!   a run reports, [`checkpoint`] what makes it resumable, [`json`] and
+//!   [`files`] how its files are written, [`stats`] the mean ± spread over
+//!   seeds; [`export`] writes the blob the no_std runtime runs.
 //! - what a run is made of: [`config`] (every setting, checked against the
 //!   data), [`task`] (the data, and the paper's defaults per task),
 //!   [`device`] (the backend), [`model`], [`objective`] (the losses, and how
@@ -36,6 +38,7 @@ pub mod objective;
 pub mod plot;
 pub mod run_metrics;
 pub mod stats;
+pub mod sweep_folder;
 pub mod task;
 pub mod training;
 

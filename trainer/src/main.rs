@@ -9,7 +9,8 @@ use remul_trainer::{TrainerError, commands, training};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // First Ctrl-C: finish the epoch, checkpoint, stop. Second: stop now.
+    // First Ctrl-C (or SIGTERM): finish the epoch, checkpoint, stop.
+    // Second: stop now.
     let _ = ctrlc::set_handler(|| {
         if training::INTERRUPTED.swap(true, Ordering::SeqCst) {
             std::process::exit(130);
@@ -32,7 +33,7 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e @ TrainerError::Interrupted { .. }) => {
+        Err(e @ (TrainerError::Interrupted { .. } | TrainerError::SweepInterrupted { .. })) => {
             eprintln!("{e}");
             ExitCode::from(130)
         }

@@ -140,6 +140,10 @@ fn train<B: AutodiffBackend>(job: TrainJob, device: &B::Device) -> Result<RunMet
         device,
     };
     let mut run = start::start_or_resume::<B>(&config, &data.io, &out, resume, device)?;
+    if resume {
+        let (done, epochs) = (run.state.epochs_done, config.epochs);
+        eprintln!("resuming from the checkpoint at epoch {done} of {epochs}");
+    }
     let mut log = EpochLog::open(&out, run.state.epochs_done)?;
     let bar = Progress::new(progress, config.epochs, run.state.epochs_done);
     let clock = Clock::start(run.state.elapsed_s);

@@ -2,6 +2,8 @@
 //! that depend on the task come from [`crate::task`]; values that cannot
 //! work are refused here, naming the flag, where one flag decides it.
 
+mod to_args;
+
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
@@ -326,11 +328,42 @@ pub struct TrainArgs {
 #[derive(Clone, Debug, Args)]
 pub struct SweepArgs {
     /// The β values, comma separated.
-    #[arg(long, value_delimiter = ',', required = true, value_parser = finite_non_negative)]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        required_unless_present = "collect",
+        value_parser = finite_non_negative
+    )]
     pub betas: Vec<f64>,
     /// Seeds per β, comma separated.
     #[arg(long, value_delimiter = ',', default_value = "1")]
     pub seeds: Vec<u64>,
+    /// Runs trained at once, each a `trainer train` process on one thread
+    /// (default: this machine's cores).
+    #[arg(long, value_parser = at_least_one)]
+    pub jobs: Option<usize>,
+    /// Submit the runs to Slurm as one job array (a task per run, resumed
+    /// from its checkpoint when preempted or requeued) instead of training
+    /// them here; gather them later with `--collect`.
+    #[arg(long)]
+    pub slurm: bool,
+    /// Extra `sbatch` options for `--slurm`, as one string (e.g.
+    /// "--partition=cpu --time=02:00:00").
+    #[arg(
+        long,
+        value_name = "OPTIONS",
+        requires = "slurm",
+        allow_hyphen_values = true
+    )]
+    pub slurm_args: Option<String>,
+    /// With `--slurm`: print the job script instead of writing and
+    /// submitting it.
+    #[arg(long, requires = "slurm")]
+    pub dry_run: bool,
+    /// Gather the finished runs of the sweep in DIR into its CSV and plots,
+    /// and list the runs still missing; trains nothing.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["slurm", "jobs"])]
+    pub collect: Option<PathBuf>,
     /// Everything else, as for training (`--out` is the sweep's folder).
     #[command(flatten)]
     pub train: TrainArgs,

@@ -5,22 +5,16 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use common::trainer;
+use common::{scratch_dir, trainer};
 use remul_runtime::Model;
 use remul_test_data::data_dir;
-
-fn scratch_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("remul-export-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 #[test]
 fn the_blob_subcommands_work_end_to_end() {
     let dir = scratch_dir("cli");
+    std::fs::create_dir_all(&dir).unwrap();
     let (blob, run) = (dir.join("model.bin"), dir.join("run"));
     let (blob, run) = (blob.to_str().unwrap(), run.to_str().unwrap());
     let task = [

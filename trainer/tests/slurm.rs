@@ -8,6 +8,7 @@
 
 mod common;
 
+use common::{scratch_dir, sweep_csv, sweep_flags};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -130,42 +131,6 @@ fn run(command: &mut Command) -> Output {
     out
 }
 
-fn scratch_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("remul-slurm-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
-/// A small n-body sweep of a small MLP: `betas` × `seeds`, `epochs` long.
-fn sweep_flags(dir: &Path, betas: &str, seeds: &str, epochs: &str) -> Vec<String> {
-    [
-        "sweep",
-        "--betas",
-        betas,
-        "--seeds",
-        seeds,
-        "--task",
-        "nbody",
-        "--nbody-train",
-        "16",
-        "--nbody-eval",
-        "16",
-        "--model",
-        "mlp",
-        "--hidden",
-        "12",
-        "--eval-group-samples",
-        "2",
-        "--epochs",
-        epochs,
-        "--out",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .chain([dir.display().to_string()])
-    .collect()
-}
-
 /// The same sweep trained here, one run at a time: its CSV.
 fn local_csv(flags: &[String]) -> String {
     let args: Vec<&str> = flags
@@ -175,12 +140,7 @@ fn local_csv(flags: &[String]) -> String {
         .collect();
     let (code, _, err) = common::trainer(&args);
     assert_eq!(code, 0, "{err}");
-    csv(Path::new(flags.last().expect("--out DIR")))
-}
-
-fn csv(dir: &Path) -> String {
-    std::fs::read_to_string(dir.join("sweep.csv"))
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+    sweep_csv(Path::new(flags.last().expect("--out DIR")))
 }
 
 fn collect(dir: &Path) {
@@ -201,7 +161,7 @@ fn a_sweep_on_slurm_gives_the_local_bits_and_a_cancelled_task_resumes() {
     cluster.wait(&job);
     collect(&on_slurm);
     assert_eq!(
-        csv(&on_slurm),
+        sweep_csv(&on_slurm),
         local_csv(&sweep_flags(&here, "0,1", "1,2", "6"))
     );
 
@@ -249,7 +209,7 @@ fn a_sweep_on_slurm_gives_the_local_bits_and_a_cancelled_task_resumes() {
         "{log}"
     );
     assert_eq!(
-        csv(&cut),
+        sweep_csv(&cut),
         local_csv(&sweep_flags(&whole, "1", "1", &epochs.to_string()))
     );
 

@@ -4,51 +4,15 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use common::trainer;
+use common::{scratch_dir, sweep_csv, sweep_flags, trainer};
 use remul_trainer::checkpoint;
 use remul_trainer::cli::{Cli, Command as Subcommand};
 use remul_trainer::sweep_folder::SweepManifest;
-
-fn scratch_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("remul-sweep-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
-/// A small β sweep on n-body: 2 β × 2 seeds of a small MLP, `epochs` long.
-fn sweep_flags(dir: &Path, epochs: &str) -> Vec<String> {
-    [
-        "sweep",
-        "--betas",
-        "0,1",
-        "--seeds",
-        "1,2",
-        "--task",
-        "nbody",
-        "--nbody-train",
-        "16",
-        "--nbody-eval",
-        "16",
-        "--model",
-        "mlp",
-        "--hidden",
-        "12",
-        "--eval-group-samples",
-        "2",
-        "--epochs",
-        epochs,
-        "--out",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .chain([dir.display().to_string()])
-    .collect()
-}
 
 fn run_cli(flags: &[String], extra: &[&str]) -> (i32, String, String) {
     let mut args: Vec<&str> = flags.iter().map(String::as_str).collect();
@@ -56,15 +20,11 @@ fn run_cli(flags: &[String], extra: &[&str]) -> (i32, String, String) {
     trainer(&args)
 }
 
-fn csv(dir: &Path) -> String {
-    std::fs::read_to_string(dir.join("sweep.csv"))
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-}
-
 #[test]
 fn parallel_runs_give_the_sequential_sweeps_bits() {
     let sequential = scratch_dir("sequential");
-    let argv = std::iter::once("trainer".to_string()).chain(sweep_flags(&sequential, "4"));
+    let argv =
+        std::iter::once("trainer".to_string()).chain(sweep_flags(&sequential, "0,1", "1,2", "4"));
     let Some(Subcommand::Sweep(args)) = Cli::try_parse_from(argv).unwrap().command else {
         unreachable!("a sweep")
     };
@@ -74,10 +34,13 @@ fn parallel_runs_give_the_sequential_sweeps_bits() {
 
     for jobs in ["1", "2"] {
         let dir = scratch_dir(&format!("jobs-{jobs}"));
-        let (code, out, err) = run_cli(&sweep_flags(&dir, "4"), &["--jobs", jobs, "--quiet"]);
+        let (code, out, err) = run_cli(
+            &sweep_flags(&dir, "0,1", "1,2", "4"),
+            &["--jobs", jobs, "--quiet"],
+        );
         assert_eq!(code, 0, "--jobs {jobs}: {err}");
         assert!(out.contains("test MSE"), "{out}");
-        assert_eq!(csv(&dir), csv(&sequential), "--jobs {jobs}");
+        assert_eq!(sweep_csv(&dir), sweep_csv(&sequential), "--jobs {jobs}");
         // Each run's own output is kept in its folder.
         let log = std::fs::read_to_string(dir.join("b1-s2/train.log")).unwrap();
         assert!(log.contains("wrote"), "{log}");
@@ -89,10 +52,10 @@ fn parallel_runs_give_the_sequential_sweeps_bits() {
 #[test]
 fn an_interrupted_sweep_resumes_to_the_uninterrupted_results() {
     let (whole, cut) = (scratch_dir("whole"), scratch_dir("cut"));
-    let (code, _, err) = run_cli(&sweep_flags(&whole, "600"), &["--jobs", "2"]);
+    let (code, _, err) = run_cli(&sweep_flags(&whole, "0,1", "1,2", "600"), &["--jobs", "2"]);
     assert_eq!(code, 0, "{err}");
 
-    let flags = sweep_flags(&cut, "600");
+    let flags = sweep_flags(&cut, "0,1", "1,2", "600");
     let child = Command::new(env!("CARGO_BIN_EXE_trainer"))
         .args(&flags)
         .args(["--jobs", "2"])
@@ -135,7 +98,7 @@ fn an_interrupted_sweep_resumes_to_the_uninterrupted_results() {
     let (code, _, err) = run_cli(&flags, &["--jobs", "2", "--resume"]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("from its checkpoint at epoch"), "{err}");
-    assert_eq!(csv(&cut), csv(&whole));
+    assert_eq!(sweep_csv(&cut), sweep_csv(&whole));
     let _ = std::fs::remove_dir_all(&whole);
     let _ = std::fs::remove_dir_all(&cut);
 }
@@ -143,7 +106,7 @@ fn an_interrupted_sweep_resumes_to_the_uninterrupted_results() {
 #[test]
 fn collect_lists_what_is_missing_and_bad_sweeps_are_clear_errors() {
     let dir = scratch_dir("collect");
-    let (code, _, err) = run_cli(&sweep_flags(&dir, "2"), &["--jobs", "2"]);
+    let (code, _, err) = run_cli(&sweep_flags(&dir, "0,1", "1,2", "2"), &["--jobs", "2"]);
     assert_eq!(code, 0, "{err}");
     std::fs::remove_dir_all(dir.join("b1-s2")).unwrap();
     let (code, out, err) = trainer(&["sweep", "--collect", dir.to_str().unwrap()]);
@@ -153,7 +116,7 @@ fn collect_lists_what_is_missing_and_bad_sweeps_are_clear_errors() {
         err.contains("1 of 4 runs not finished") && err.contains("b1-s2: not started"),
         "{err}"
     );
-    assert_eq!(csv(&dir).lines().count(), 1 + 3);
+    assert_eq!(sweep_csv(&dir).lines().count(), 1 + 3);
 
     let (code, _, err) = trainer(&["sweep", "--collect", std::env::temp_dir().to_str().unwrap()]);
     assert_eq!(code, 1);

@@ -2,7 +2,7 @@
 //! numbers, a resumed run equals an uninterrupted one, GradNorm moves α
 //! and β, and bad arguments are errors.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use remul_datasets::TaskData;
 use remul_trainer::cli::{Cli, Command};
@@ -14,12 +14,9 @@ use remul_trainer::{TrainerError, task};
 
 use clap::Parser;
 
-fn scratch_dir(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("remul-trainer-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
+mod common;
+
+use common::{scratch_dir, sweep_flags};
 
 /// A small n-body configuration: 32 training samples, 64 for each other split.
 fn tiny_nbody(extra: &[&str]) -> (TrainConfig, TaskData) {
@@ -300,32 +297,12 @@ fn bad_arguments_are_errors_not_panics() {
 #[test]
 fn sweep_writes_csv_and_plots() {
     let out = scratch_dir("sweep");
-    let cli = Cli::try_parse_from([
-        "trainer",
-        "sweep",
-        "--betas",
-        "0,1",
-        "--seeds",
-        "1,2",
-        "--task",
-        "nbody",
-        "--nbody-train",
-        "16",
-        "--nbody-eval",
-        "16",
-        "--model",
-        "mlp",
-        "--hidden",
-        "16",
-        "--epochs",
-        "2",
-        "--eval-group-samples",
-        "3",
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-    ])
-    .unwrap();
+    let flags = sweep_flags(&out, "0,1", "1,2", "2");
+    let argv = ["trainer".to_string()]
+        .into_iter()
+        .chain(flags)
+        .chain(["--quiet".to_string()]);
+    let cli = Cli::try_parse_from(argv).unwrap();
     let Some(Command::Sweep(args)) = cli.command else {
         panic!("not a sweep")
     };

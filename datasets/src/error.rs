@@ -96,6 +96,25 @@ pub enum Error {
         /// The shape that was expected, in words.
         expected: String,
     },
+    /// A custom dataset's manifest (`dataset.toml`) that cannot be used.
+    #[error("{}: {problem}", .file.display())]
+    BadManifest {
+        /// The manifest.
+        file: PathBuf,
+        /// What is wrong, and what would be right.
+        problem: String,
+    },
+    /// An array of a custom dataset that cannot be used (missing, of the
+    /// wrong type or shape, empty, or holding NaN or infinity).
+    #[error("{}, array {array}: {problem}", .file.display())]
+    BadArray {
+        /// The `.npz` file.
+        file: PathBuf,
+        /// The array's name in it.
+        array: String,
+        /// What is wrong, and what would be right.
+        problem: String,
+    },
     /// A split file names a trial that the motion file does not have.
     #[error(
         "{file}: the {partition} split names trial {trial}, but the motion file has {trials} trials"

@@ -8,6 +8,8 @@
 //! - [`download`]: fetching missing mocap files from the original repository
 //!   at a pinned commit, checksum-verified and written atomically;
 //! - [`nbody`]: the GATr n-body generator with REMUL's rotations, seeded;
+//! - [`custom`]: your own data, a `dataset.toml` beside a NumPy `.npz`,
+//!   checked against each other (and a task written in that format);
 //! - [`Summary`]: what a task's splits hold, for a person to check.
 //!
 //! Every task comes as a [`TaskData`]: flat f32 rows per sample plus the
@@ -27,11 +29,13 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 mod array;
+pub mod custom;
 pub mod download;
 mod error;
 pub mod mocap;
 pub mod nbody;
 pub mod npy;
+pub mod npz;
 pub mod pickle;
 mod split;
 mod summary;

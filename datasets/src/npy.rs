@@ -1,5 +1,5 @@
-//! A reader for numpy `.npy` files of `float64` / `int64`, C order: the
-//! lossless conversions the tests compare the pickles against.
+//! `.npy` arrays of `float64` / `int64`, C order, read through the `npyz`
+//! crate: the lossless conversions the tests compare the pickles against.
 //!
 //! ```
 //! use remul_datasets::npy;
@@ -14,10 +14,13 @@
 //! # Ok::<(), remul_datasets::Error>(())
 //! ```
 
+use std::io::ErrorKind;
 use std::path::Path;
 
+use npyz::{NpyFile, Order};
+
 use crate::Error;
-use crate::array::{ArrayData, NdArray, element_count};
+use crate::array::{ArrayData, NdArray};
 
 /// Reads a `.npy` file.
 pub fn load(path: &Path) -> Result<NdArray, Error> {
@@ -30,101 +33,56 @@ pub fn load(path: &Path) -> Result<NdArray, Error> {
 
 /// Decodes a `.npy` file; `name` names the input in errors.
 pub fn from_bytes(bytes: &[u8], name: &str) -> Result<NdArray, Error> {
-    let malformed = |offset: usize, reason: &str| Error::Malformed {
+    let malformed = |offset: usize, reason: String| Error::Malformed {
         file: name.to_owned(),
         offset,
-        reason: reason.to_owned(),
+        reason,
     };
-    let truncated = || Error::Truncated {
-        file: name.to_owned(),
-        offset: bytes.len(),
+    let read_error = |e: std::io::Error| match e.kind() {
+        ErrorKind::UnexpectedEof => Error::Truncated {
+            file: name.to_owned(),
+            offset: bytes.len(),
+        },
+        _ => malformed(0, e.to_string()),
     };
-    if bytes.len() < 8 {
-        return Err(truncated());
+    // Magic, version and header length come first: without them, the file
+    // ends before its header does.
+    if bytes.len() >= 6 && &bytes[..6] != b"\x93NUMPY" {
+        return Err(malformed(0, "not a .npy file (bad magic)".into()));
     }
-    if &bytes[..6] != b"\x93NUMPY" {
-        return Err(malformed(0, "not a .npy file (bad magic)"));
-    }
-    let (header_len, header_start) = match bytes[6] {
-        1 => {
-            let raw = bytes.get(8..10).ok_or_else(truncated)?;
-            (usize::from(u16::from_le_bytes([raw[0], raw[1]])), 10)
-        }
-        2 | 3 => {
-            let raw = bytes.get(8..12).ok_or_else(truncated)?;
-            let len = u32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]]);
-            (usize::try_from(len).map_err(|_| truncated())?, 12)
-        }
-        _ => return Err(malformed(6, "unsupported .npy version")),
-    };
-    let data_start = header_start + header_len;
-    let header = bytes.get(header_start..data_start).ok_or_else(truncated)?;
-    let header =
-        std::str::from_utf8(header).map_err(|_| malformed(header_start, "header is not text"))?;
-
-    let descr = quoted_after(header, "'descr':")
-        .ok_or_else(|| malformed(header_start, "header has no descr"))?;
-    let fortran = match word_after(header, "'fortran_order':") {
-        Some("True") => true,
-        Some("False") => false,
-        _ => return Err(malformed(header_start, "header has no fortran_order")),
-    };
-    let shape = shape_after(header, "'shape':")
-        .ok_or_else(|| malformed(header_start, "header has no valid shape"))?;
-    if fortran && shape.len() > 1 {
-        return Err(malformed(
-            header_start,
-            "Fortran-ordered arrays are not supported",
-        ));
-    }
-    let count = element_count(&shape).ok_or_else(|| malformed(header_start, "shape too large"))?;
-    let raw = &bytes[data_start..];
-    if count.checked_mul(8) != Some(raw.len()) {
-        return Err(if count.checked_mul(8).is_some_and(|n| n > raw.len()) {
-            truncated()
-        } else {
-            malformed(data_start, "data length does not match the shape")
+    if bytes.len() < 10 {
+        return Err(Error::Truncated {
+            file: name.to_owned(),
+            offset: bytes.len(),
         });
     }
-    let words = raw.chunks_exact(8).map(|c| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        w
-    });
-    let data = match descr {
-        "<f8" => ArrayData::F64(words.map(f64::from_le_bytes).collect()),
-        ">f8" => ArrayData::F64(words.map(f64::from_be_bytes).collect()),
-        "<i8" => ArrayData::I64(words.map(i64::from_le_bytes).collect()),
-        ">i8" => ArrayData::I64(words.map(i64::from_be_bytes).collect()),
-        _ => return Err(malformed(header_start, "dtype is not float64 or int64")),
+    let mut rest = bytes;
+    let npy = NpyFile::new(&mut rest).map_err(read_error)?;
+    if npy.order() == Order::Fortran && npy.shape().len() > 1 {
+        return Err(malformed(
+            0,
+            "Fortran-ordered arrays are not supported".into(),
+        ));
+    }
+    let shape: Vec<usize> = npy
+        .shape()
+        .iter()
+        .map(|&d| usize::try_from(d))
+        .collect::<Result<_, _>>()
+        .map_err(|_| malformed(0, "shape too large".into()))?;
+    let data = match npy.try_data::<f64>() {
+        Ok(values) => ArrayData::F64(values.collect::<Result<_, _>>().map_err(read_error)?),
+        Err(npy) => match npy.try_data::<i64>() {
+            Ok(values) => ArrayData::I64(values.collect::<Result<_, _>>().map_err(read_error)?),
+            Err(_) => return Err(malformed(0, "dtype is not float64 or int64".into())),
+        },
     };
+    if !rest.is_empty() {
+        return Err(malformed(
+            bytes.len() - rest.len(),
+            "data past the end of the array".into(),
+        ));
+    }
     NdArray::new(shape, data)
-        .ok_or_else(|| malformed(data_start, "data length does not match the shape"))
-}
-
-/// The text after `key`, without leading blanks.
-fn after<'h>(header: &'h str, key: &str) -> Option<&'h str> {
-    let at = header.find(key)? + key.len();
-    Some(header[at..].trim_start())
-}
-
-fn quoted_after<'h>(header: &'h str, key: &str) -> Option<&'h str> {
-    let rest = after(header, key)?.strip_prefix('\'')?;
-    rest.split('\'').next()
-}
-
-fn word_after<'h>(header: &'h str, key: &str) -> Option<&'h str> {
-    let rest = after(header, key)?;
-    rest.split([',', '}', ' ']).next()
-}
-
-fn shape_after(header: &str, key: &str) -> Option<Vec<usize>> {
-    let rest = after(header, key)?.strip_prefix('(')?;
-    let inside = rest.split(')').next()?;
-    inside
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| s.parse().ok())
-        .collect()
+        .ok_or_else(|| malformed(0, "data length does not match the shape".into()))
 }

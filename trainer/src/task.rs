@@ -1,9 +1,9 @@
 //! The tasks the trainer knows, where their data come from, and the
 //! paper's hyperparameters for each.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use remul_datasets::{TaskData, mocap, nbody};
+use remul_datasets::{TaskData, custom, mocap, nbody};
 use remul_group::{Group, Vec3};
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +18,8 @@ pub enum TaskName {
     Mocap,
     /// The GATr n-body system (a star and three planets).
     Nbody,
+    /// Your own data: a folder with `dataset.toml` and its `.npz` arrays.
+    Custom,
 }
 
 /// Which mocap motion.
@@ -49,6 +51,9 @@ pub struct TaskSpec {
     pub motion: MotionName,
     /// N-body sample counts (ignored for mocap).
     pub nbody: NbodySizes,
+    /// The custom task's dataset folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset: Option<PathBuf>,
 }
 
 /// N-body split sizes and seed.
@@ -74,7 +79,7 @@ impl Default for NbodySizes {
 }
 
 impl TaskSpec {
-    /// A label such as `mocap-run` or `nbody`.
+    /// A label such as `mocap-run`, `nbody` or `custom-<folder>`.
     pub fn label(&self) -> String {
         match self.name {
             TaskName::Mocap => format!(
@@ -85,10 +90,17 @@ impl TaskSpec {
                 }
             ),
             TaskName::Nbody => "nbody".into(),
+            TaskName::Custom => format!(
+                "custom-{}",
+                self.dataset
+                    .as_deref()
+                    .and_then(Path::file_name)
+                    .map_or_else(|| "data".into(), |n| n.to_string_lossy())
+            ),
         }
     }
 
-    /// Loads (mocap) or generates (n-body) the data.
+    /// Loads (mocap, custom) or generates (n-body) the data.
     pub fn load(&self, data_dir: &Path) -> Result<TaskData> {
         Ok(match self.name {
             TaskName::Mocap => mocap::load(data_dir, self.motion.into())?,
@@ -100,15 +112,49 @@ impl TaskSpec {
                 ood: self.nbody.eval,
                 ..nbody::NbodyConfig::default()
             })?,
+            TaskName::Custom => custom::load(self.dataset_dir()?)?.data,
         })
     }
 
+    /// The custom task's dataset folder.
+    fn dataset_dir(&self) -> Result<&Path> {
+        self.dataset.as_deref().ok_or_else(|| {
+            TrainerError::InvalidArgument(
+                "the custom task needs its dataset's folder (--data DIR)".into(),
+            )
+        })
+    }
+
+    /// The group a custom dataset's manifest declares.
+    fn declared_group(&self) -> Result<Group> {
+        let (_, declared) = custom::Manifest::read(self.dataset_dir()?)?;
+        Ok(declared.group)
+    }
+
     /// The axis SO(2) turns about: mocap's y is up; the n-body orbits lie
-    /// around z before their random rotation.
-    pub fn vertical_axis(&self) -> Vec3 {
+    /// around z before their random rotation; a custom dataset's is the
+    /// axis its manifest declares for so2.
+    pub fn vertical_axis(&self) -> Result<Vec3> {
         match self.name {
-            TaskName::Mocap => [0.0, 1.0, 0.0],
-            TaskName::Nbody => [0.0, 0.0, 1.0],
+            TaskName::Mocap => Ok([0.0, 1.0, 0.0]),
+            TaskName::Nbody => Ok([0.0, 0.0, 1.0]),
+            TaskName::Custom => match self.declared_group()? {
+                Group::So2 { axis } => Ok(axis),
+                _ => Err(TrainerError::InvalidArgument(
+                    "--group so2 on a custom dataset needs the axis: declare group kind \"so2\" with an axis in its dataset.toml".into(),
+                )),
+            },
+        }
+    }
+
+    /// The group a run trains with when it names none: SO(3) on mocap,
+    /// rotations by `min_deg..=max_deg` on n-body, the declared one on a
+    /// custom dataset.
+    pub fn default_group(&self, min_deg: f32, max_deg: f32) -> Result<Group> {
+        match self.name {
+            TaskName::Mocap => GroupKind::So3.group(self, min_deg, max_deg),
+            TaskName::Nbody => GroupKind::Range.group(self, min_deg, max_deg),
+            TaskName::Custom => self.declared_group(),
         }
     }
 }
@@ -130,7 +176,7 @@ impl GroupKind {
     pub fn group(self, task: &TaskSpec, min_deg: f32, max_deg: f32) -> Result<Group> {
         match self {
             Self::So3 => Ok(Group::So3),
-            Self::So2 => Ok(Group::so2(task.vertical_axis())?),
+            Self::So2 => Ok(Group::so2(task.vertical_axis()?)?),
             Self::Range => Group::angle_range_degrees(min_deg, max_deg).map_err(|_| {
                 TrainerError::InvalidArgument(format!(
                     "the rotation angles must satisfy 0 <= min <= max <= 180 degrees \
@@ -142,11 +188,9 @@ impl GroupKind {
 }
 
 /// A task's settings where a run does not choose its own: the paper's
-/// (appendix B).
+/// (appendix B) on the benchmarks.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct TaskDefaults {
-    /// The group of L_equi.
-    pub group: GroupKind,
     /// Passes over the training split.
     pub epochs: usize,
     /// Samples per step.
@@ -161,10 +205,10 @@ pub struct TaskDefaults {
 
 impl TaskSpec {
     /// The model the paper trains on the task: the MLP on mocap, the
-    /// Transformer on n-body.
+    /// Transformer on n-body; the MLP on a custom dataset.
     pub fn default_model(&self) -> ModelKind {
         match self.name {
-            TaskName::Mocap => ModelKind::Mlp,
+            TaskName::Mocap | TaskName::Custom => ModelKind::Mlp,
             TaskName::Nbody => ModelKind::Transformer,
         }
     }
@@ -174,17 +218,21 @@ impl TaskSpec {
         // Appendix B: mocap 2000 epochs, batch 12 (MLP lr 5e-4 as the GMN
         // protocol, Transformer 3e-4); n-body batch 64, lr 3e-4, 50 000 steps
         // on 100 samples (= 25 000 epochs).
+        // A custom dataset: mocap's learning rates, a larger batch and fewer
+        // epochs, as a start that validation can then tune.
         let (epochs, batch_size, lr, validate_every) = match (self.name, model) {
             (TaskName::Mocap, ModelKind::Mlp) => (2000, 12, 5e-4, 5),
             (TaskName::Mocap, ModelKind::Transformer) => (2000, 12, 3e-4, 5),
             (TaskName::Nbody, _) => (25_000, 64, 3e-4, 250),
+            (TaskName::Custom, ModelKind::Mlp) => (200, 32, 5e-4, 5),
+            (TaskName::Custom, ModelKind::Transformer) => (200, 32, 3e-4, 5),
         };
-        let (group, weight_decay) = match self.name {
-            TaskName::Mocap => (GroupKind::So3, 1e-10),
-            TaskName::Nbody => (GroupKind::Range, 0.0),
+        let weight_decay = if self.name == TaskName::Mocap {
+            1e-10
+        } else {
+            0.0
         };
         TaskDefaults {
-            group,
             epochs,
             batch_size,
             lr,
@@ -196,9 +244,10 @@ impl TaskSpec {
     /// `model`'s default sizes on the task; `paper_size` picks the paper's
     /// Transformer over the smaller one a CPU trains in minutes.
     pub fn default_net(&self, model: ModelKind, paper_size: bool) -> NetConfig {
-        // Mocap's joints have identities (a per-entity embedding); the
+        // Mocap's joints have identities (a per-entity embedding), as the
+        // entities of a custom dataset, listed in a fixed order, do; the
         // bodies of an n-body system do not.
-        let entity_embedding = self.name == TaskName::Mocap;
+        let entity_embedding = self.name != TaskName::Nbody;
         match model {
             ModelKind::Mlp => NetConfig::Mlp(MlpConfig::default()),
             ModelKind::Transformer if paper_size => {

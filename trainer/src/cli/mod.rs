@@ -176,6 +176,9 @@ pub struct TaskArgs {
     /// N-body generator seed.
     #[arg(long, default_value_t = NbodySizes::default().seed)]
     pub nbody_seed: u64,
+    /// `--task custom`: the dataset's folder (its dataset.toml and .npz).
+    #[arg(long = "data", value_name = "DIR")]
+    pub dataset: Option<PathBuf>,
     /// Data location.
     #[command(flatten)]
     pub data: DataDirArgs,
@@ -192,6 +195,7 @@ impl TaskArgs {
                 eval: self.nbody_eval,
                 seed: self.nbody_seed,
             },
+            dataset: self.dataset.clone(),
         }
     }
 }
@@ -202,6 +206,10 @@ pub struct DataArgs {
     /// The task.
     #[command(flatten)]
     pub task: TaskArgs,
+    /// Also write the task as a custom dataset into DIR (dataset.toml and
+    /// data.npz), with its default group: the format your own data come in.
+    #[arg(long, value_name = "DIR")]
+    pub export_npz: Option<PathBuf>,
 }
 
 /// Options of a training run. Unset values take the task's defaults (the
@@ -226,7 +234,8 @@ pub struct TrainArgs {
     /// The discrepancy ℓ.
     #[arg(long, value_enum, default_value = "l2")]
     pub loss: LossKind,
-    /// The group of L_equi (default: so3 for mocap, range 0–10° for n-body).
+    /// The group of L_equi (default: so3 for mocap, range 0–10° for n-body,
+    /// the declared group for a custom dataset).
     #[arg(long, value_enum)]
     pub group: Option<GroupKind>,
     /// Smallest rotation angle of `--group range`, degrees.
@@ -375,10 +384,13 @@ impl TrainArgs {
         let task = self.task.spec();
         let model = self.model.unwrap_or(task.default_model());
         let defaults = task.defaults(model);
-        let group_kind = self.group.unwrap_or(defaults.group);
+        let group = match self.group {
+            Some(kind) => kind.group(&task, self.angle_min, self.angle_max)?,
+            None => task.default_group(self.angle_min, self.angle_max)?,
+        };
         Ok(TrainConfig {
             net: self.net(task.default_net(model, self.paper_size)),
-            group: group_kind.group(&task, self.angle_min, self.angle_max)?,
+            group,
             task,
             penalty: self.penalty,
             alpha: self.alpha,

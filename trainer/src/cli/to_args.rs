@@ -101,6 +101,7 @@ impl TrainArgs {
             nbody_train,
             nbody_eval,
             nbody_seed,
+            dataset,
             data: DataDirArgs { data_dir, offline },
         } = task;
         let mut f = Flags::default();
@@ -109,6 +110,7 @@ impl TrainArgs {
         f.value("--nbody-train", nbody_train);
         f.value("--nbody-eval", nbody_eval);
         f.value("--nbody-seed", nbody_seed);
+        f.path("--data", dataset.as_deref());
         f.path("--data-dir", data_dir.as_deref());
         f.switch("--offline", *offline);
         if let Some(model) = model {

@@ -3,7 +3,8 @@
 use indicatif::{ProgressBar, ProgressStyle};
 use remul_datasets::TaskData;
 use remul_datasets::download::{Progress, Source};
-use remul_datasets::mocap;
+use remul_datasets::{custom, mocap};
+use remul_group::Group;
 
 use crate::cli::{DataArgs, TaskArgs};
 use crate::error::Result;
@@ -53,9 +54,68 @@ pub fn load_task(args: &TaskArgs) -> Result<TaskData> {
     spec.load(&dir)
 }
 
-/// Prints the summary of a task's splits.
+/// Prints the summary of a task's splits (and for a custom dataset what
+/// its manifest declares); with `--export-npz` writes the task as a custom
+/// dataset.
 pub fn data(args: &DataArgs) -> Result<()> {
     let data = load_task(&args.task)?;
     println!("{}", remul_datasets::summarize(&data));
+    let spec = args.task.spec();
+    if let Some(dir) = spec
+        .dataset
+        .as_deref()
+        .filter(|_| spec.name == TaskName::Custom)
+    {
+        let (manifest, declared) = custom::Manifest::read(dir)?;
+        print_declared(&manifest, &declared.group);
+    }
+    if let Some(dir) = &args.export_npz {
+        let group = spec.default_group(0.0, 10.0)?;
+        custom::write(dir, &data, &group)?;
+        eprintln!(
+            "wrote {} as a custom dataset: {}/{} and {}/{} (group: {})",
+            data.name,
+            dir.display(),
+            custom::MANIFEST,
+            dir.display(),
+            custom::DEFAULT_ARRAYS,
+            describe_group(&group)
+        );
+    }
     Ok(())
+}
+
+/// What a manifest declares beyond the layout the summary shows.
+fn print_declared(manifest: &custom::Manifest, group: &Group) {
+    println!("declared in {}:", custom::MANIFEST);
+    println!(
+        "  {} entities; input per entity [{}], output [{}]",
+        manifest.entities,
+        manifest.input.join(", "),
+        manifest.output.join(", ")
+    );
+    println!("  group {}", describe_group(group));
+    let names = &manifest.names;
+    if !names.entities.is_empty() {
+        println!("  entities {}", names.entities.join(", "));
+    }
+    if !names.bones.is_empty() {
+        println!("  {} bones", names.bones.len());
+    }
+    if let Some(units) = &names.units {
+        println!("  units {units}");
+    }
+}
+
+/// A group in words.
+fn describe_group(group: &Group) -> String {
+    match *group {
+        Group::So3 => "SO(3), every rotation".into(),
+        Group::So2 { axis: [x, y, z] } => format!("SO(2), rotations about ({x}, {y}, {z})"),
+        Group::AngleRange { min, max } => format!(
+            "rotations by {}° to {}° about a random axis",
+            min.to_degrees(),
+            max.to_degrees()
+        ),
+    }
 }

@@ -87,6 +87,9 @@ fn flags_of(
     args.quiet = true;
     args.task.data.data_dir = Some(data_dir.to_path_buf());
     args.task.data.offline = true;
+    if let Some(dataset) = &base.task.dataset {
+        args.task.dataset = Some(absolute(dataset)?);
+    }
     std::iter::once(OsString::from("train"))
         .chain(args.to_args())
         .map(|arg| {

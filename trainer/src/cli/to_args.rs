@@ -173,7 +173,7 @@ mod tests {
 
     #[test]
     fn flags_parse_back_to_the_same_arguments_and_run() {
-        let lines: [&[&str]; 4] = [
+        let lines: [&[&str]; 5] = [
             &[],
             &[
                 "--task",
@@ -267,6 +267,7 @@ mod tests {
                 "--penalty",
                 "augment",
             ],
+            &["--task", "custom", "--data", "my data", "--group", "so3"],
         ];
         for line in lines {
             let flags: Vec<OsString> = line.iter().map(OsString::from).collect();

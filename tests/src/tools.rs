@@ -42,6 +42,20 @@ pub const NODE: Tool = Tool {
     install: "apt-get install nodejs (20 or newer)",
 };
 
+/// Python 3 with NumPy (the README's dataset example).
+pub const NUMPY: Tool = Tool {
+    program: "python3",
+    version_args: &["-c", "import numpy"],
+    install: "Python 3 and pip install numpy",
+};
+
+/// Chromium, headless (the web demo's page).
+pub const CHROMIUM: Tool = Tool {
+    program: "chromium",
+    version_args: &["--version"],
+    install: "apt-get install chromium",
+};
+
 /// Whether `target` is installed for the toolchain in use.
 fn has_target(target: &str) -> bool {
     let sysroot = Command::new(rustc())

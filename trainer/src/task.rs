@@ -79,7 +79,7 @@ impl Default for NbodySizes {
 }
 
 impl TaskSpec {
-    /// A label such as `mocap-run`, `nbody` or `custom-<folder>`.
+    /// A label such as `mocap-run`, `nbody` or `custom-<dataset's name>`.
     pub fn label(&self) -> String {
         match self.name {
             TaskName::Mocap => format!(
@@ -90,13 +90,7 @@ impl TaskSpec {
                 }
             ),
             TaskName::Nbody => "nbody".into(),
-            TaskName::Custom => format!(
-                "custom-{}",
-                self.dataset
-                    .as_deref()
-                    .and_then(Path::file_name)
-                    .map_or_else(|| "data".into(), |n| n.to_string_lossy())
-            ),
+            TaskName::Custom => format!("custom-{}", self.dataset_name()),
         }
     }
 
@@ -114,6 +108,18 @@ impl TaskSpec {
             })?,
             TaskName::Custom => custom::load(self.dataset_dir()?)?.data,
         })
+    }
+
+    /// A custom dataset's name: its manifest's, else its folder's.
+    fn dataset_name(&self) -> String {
+        let Some(dir) = self.dataset.as_deref() else {
+            return "data".into();
+        };
+        custom::Manifest::read(dir)
+            .ok()
+            .and_then(|(manifest, _)| manifest.name)
+            .or_else(|| dir.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "data".into())
     }
 
     /// The custom task's dataset folder.

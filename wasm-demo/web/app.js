@@ -4,7 +4,9 @@
 //
 // URL parameters (the browser test uses them): sample (index), axis (x, y,
 // z), angle (degrees, −180 to 180), m (rotations for E′), seed, model (URL
-// of a blob, default model.bin).
+// of a blob, default model.bin), samples (URL of a samples file that
+// `trainer samples` wrote, default the shipped mocap-test-samples.json: any
+// layout's positions are drawn as points, with the file's bones).
 
 import { RemulRuntime } from './loader.js';
 import { SkeletonView } from './view.js';
@@ -29,6 +31,8 @@ const settings = {
   m: clamp(intParam('m', 32), 1, 4096),
   seed: clamp(intParam('seed', 0), 0, 2 ** 32 - 1),
 };
+
+const samplesUrl = params.get('samples') ?? 'mocap-test-samples.json';
 
 let runtime = null;
 let samples = null;
@@ -167,7 +171,7 @@ function update() {
   if (!model.fits) {
     clearNumbers();
     view.showMessage(
-      `The shipped mocap samples do not fit this model (${model.meta.layout}); metadata and golden check only.`,
+      `The samples (${samplesUrl}) do not fit this model (${model.meta.layout}); metadata and golden check only.`,
     );
     return;
   }
@@ -368,8 +372,8 @@ async function main() {
   try {
     [runtime, samples] = await Promise.all([
       RemulRuntime.instantiate(fetch('remul_demo.wasm')),
-      fetch('mocap-test-samples.json').then((r) => {
-        if (!r.ok) throw new Error(`mocap-test-samples.json: HTTP ${r.status}`);
+      fetch(samplesUrl).then((r) => {
+        if (!r.ok) throw new Error(`${samplesUrl}: HTTP ${r.status}`);
         return r.json();
       }),
     ]);
@@ -377,6 +381,15 @@ async function main() {
     showError(`The demo could not start: ${e.message}. Build it with wasm-demo/build.sh and serve wasm-demo/web/.`);
     setStatus('error');
     return;
+  }
+  if (!String(samples.task).startsWith('mocap')) {
+    // Another dataset's samples: no skeleton, no 30 frames.
+    $('subtitle').textContent =
+      `The no_std runtime compiled to WebAssembly runs a model of ${samples.task}. Rotate the input and watch the prediction follow.`;
+    $('mse-label').textContent = 'MSE of the prediction';
+    $('legend-input').textContent = `input (${samples.task})`;
+    $('legend-predicted').textContent = 'predicted';
+    $('legend-truth').textContent = 'true';
   }
   settings.sample = Math.min(settings.sample, samples.samples.length - 1);
   view = new SkeletonView($('view'), samples.edges);

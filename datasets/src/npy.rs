@@ -58,18 +58,7 @@ pub fn from_bytes(bytes: &[u8], name: &str) -> Result<NdArray, Error> {
     }
     let mut rest = bytes;
     let npy = NpyFile::new(&mut rest).map_err(read_error)?;
-    if npy.order() == Order::Fortran && npy.shape().len() > 1 {
-        return Err(malformed(
-            0,
-            "Fortran-ordered arrays are not supported".into(),
-        ));
-    }
-    let shape: Vec<usize> = npy
-        .shape()
-        .iter()
-        .map(|&d| usize::try_from(d))
-        .collect::<Result<_, _>>()
-        .map_err(|_| malformed(0, "shape too large".into()))?;
+    let shape = c_order_shape(&npy).map_err(|reason| malformed(0, reason.into()))?;
     let data = match npy.try_data::<f64>() {
         Ok(values) => ArrayData::F64(values.collect::<Result<_, _>>().map_err(read_error)?),
         Err(npy) => match npy.try_data::<i64>() {
@@ -85,4 +74,18 @@ pub fn from_bytes(bytes: &[u8], name: &str) -> Result<NdArray, Error> {
     }
     NdArray::new(shape, data)
         .ok_or_else(|| malformed(0, "data length does not match the shape".into()))
+}
+
+/// An array's shape, when it is stored in C order (or has one axis, where
+/// the orders agree); else why not.
+pub(crate) fn c_order_shape<R: std::io::Read>(
+    npy: &NpyFile<R>,
+) -> Result<Vec<usize>, &'static str> {
+    if npy.order() == Order::Fortran && npy.shape().len() > 1 {
+        return Err("stored in Fortran order; save it C-ordered (np.ascontiguousarray)");
+    }
+    npy.shape()
+        .iter()
+        .map(|&d| usize::try_from(d).map_err(|_| "shape too large for this machine"))
+        .collect()
 }

@@ -12,6 +12,7 @@ use zip::ZipArchive;
 use zip::write::SimpleFileOptions;
 
 use crate::Error;
+use crate::npy::c_order_shape;
 
 /// An array read as f32, with its shape and the type it was stored as.
 #[derive(Clone, Debug, PartialEq)]
@@ -77,17 +78,7 @@ impl Npz {
             Err(e) => return Err(bad(format!("cannot be read from the archive: {e}"))),
         };
         let npy = NpyFile::new(entry).map_err(|e| bad(format!("not a .npy array: {e}")))?;
-        if npy.order() == npyz::Order::Fortran && npy.shape().len() > 1 {
-            return Err(bad(
-                "is stored in Fortran order; save it C-ordered (np.ascontiguousarray)".into(),
-            ));
-        }
-        let shape: Vec<usize> = npy
-            .shape()
-            .iter()
-            .map(|&d| usize::try_from(d))
-            .collect::<Result<_, _>>()
-            .map_err(|_| bad("shape too large".into()))?;
+        let shape = c_order_shape(&npy).map_err(|reason| bad(reason.into()))?;
         let dtype = npy.dtype().descr();
         let read = |e: std::io::Error| bad(format!("its data cannot be read: {e}"));
         let (values, dtype) = match npy.try_data::<f32>() {

@@ -8,7 +8,7 @@
 //! makes that a failure).
 
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -43,27 +43,6 @@ fn as_run(block: &str, out: &Path) -> String {
     );
     body.replace("--epochs 300", "--epochs 3")
         .replace("out=runs/spinning", &format!("out={}", out.display()))
-}
-
-/// The trainer binary, built (or found fresh) in this workspace's target
-/// folder.
-fn trainer_binary() -> PathBuf {
-    tools::run(
-        Command::new(env!("CARGO"))
-            .args([
-                "build",
-                "--release",
-                "-p",
-                "remul-trainer",
-                "--bin",
-                "trainer",
-            ])
-            .current_dir(tools::repo_root()),
-    );
-    let exe = std::env::current_exe().unwrap();
-    // target/release/deps/<this test> → target/release/trainer
-    let release = exe.parent().and_then(Path::parent).expect("target/release");
-    release.join("trainer")
 }
 
 /// A static server for the page's folder, stopped when dropped.
@@ -133,7 +112,7 @@ fn the_readme_example_runs_as_written() {
     if !tools::available("README example", &[NUMPY, QEMU, CHROMIUM], &targets) {
         return;
     }
-    let trainer = trainer_binary();
+    let trainer = Path::new(env!("CARGO_BIN_EXE_pipeline-trainer"));
     let dir = scratch_dir("readme");
     let out = dir.join("spinning");
     let script = format!(

@@ -3,6 +3,7 @@
 mod blob;
 mod data;
 mod report;
+mod run;
 mod samples;
 mod sweep;
 mod train;
@@ -10,6 +11,7 @@ mod train;
 pub use blob::{eval, export_after_training, export_run, inspect, predict, print_export};
 pub use data::{data, load_task};
 pub use report::report;
+pub use run::main;
 pub use samples::samples;
 pub use sweep::sweep;
 pub use train::train;

@@ -6,7 +6,8 @@
 //! - [`Layout`]: a flat feature vector as per-entity [`Channel`]s, which is
 //!   how a group element acts on model inputs (φ(g)) and outputs (ρ(g));
 //! - [`random`]: the seedable generator both sides draw group elements from;
-//! - [`metrics`]: the paper's equivariance errors E and E'.
+//! - [`metrics`]: the paper's equivariance errors E and E';
+//! - [`rotated_test`]: a split with every sample under its own rotation.
 //!
 //! `no_std`, no allocator, no `unsafe`.
 //!
@@ -31,6 +32,7 @@ mod layout;
 pub mod metrics;
 mod quaternion;
 pub mod random;
+pub mod rotated_test;
 mod rotation;
 mod transform;
 pub mod vector;

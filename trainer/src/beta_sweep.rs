@@ -108,8 +108,9 @@ pub struct SweepRun {
     pub metrics: RunMetrics,
 }
 
-/// Runs the sweep, writes `sweep.csv`, `sweep_mse.png`, `sweep_e.png` and
-/// `sweep_e_prime.png` into its folder, and returns the runs.
+/// Runs the sweep, writes `sweep.csv`, `sweep_mse.png`,
+/// `sweep_rotated_mse.png`, `sweep_e.png` and `sweep_e_prime.png` into its
+/// folder, and returns the runs.
 pub fn run(plan: &SweepPlan, data: &TaskData) -> Result<Vec<SweepRun>> {
     plan.validate()?;
     let mut runs = Vec::new();
@@ -160,6 +161,8 @@ pub struct BetaSummary {
     pub beta: f64,
     /// Test MSE ×10².
     pub test_mse_x100: (f64, f64),
+    /// Rotated-test MSE ×10² (`remul_group::rotated_test`).
+    pub rotated_test_mse_x100: (f64, f64),
     /// E (eq. 12).
     pub e: (f64, f64),
     /// E' (eq. 13).
@@ -183,6 +186,7 @@ pub fn summarize(runs: &[SweepRun]) -> Vec<BetaSummary> {
             BetaSummary {
                 beta,
                 test_mse_x100: mean_std(&of(|m| m.test_mse_x100)),
+                rotated_test_mse_x100: mean_std(&of(|m| m.rotated_test_mse_x100())),
                 e: mean_std(&of(|m| f64::from(m.equivariance.e))),
                 e_prime: mean_std(&of(|m| f64::from(m.equivariance.e_prime))),
             }
@@ -195,7 +199,7 @@ pub fn summarize(runs: &[SweepRun]) -> Vec<BetaSummary> {
 pub fn write_outputs(dir: &Path, runs: &[SweepRun]) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| TrainerError::io(dir, e))?;
     let mut csv = String::from(
-        "beta,seed,test_mse_x100,val_mse_x100,ood_mse_x100,e,e_prime,e_so3,e_prime_so3,alpha_end,beta_end\n",
+        "beta,seed,test_mse_x100,val_mse_x100,ood_mse_x100,e,e_prime,e_so3,e_prime_so3,alpha_end,beta_end,rotated_test_mse_x100\n",
     );
     for r in runs {
         let m = &r.metrics;
@@ -210,7 +214,7 @@ pub fn write_outputs(dir: &Path, runs: &[SweepRun]) -> Result<()> {
         );
         let _ = writeln!(
             csv,
-            "{},{},{:.6},{:.6},{},{:.6e},{:.6e},{},{},{:.6},{:.6}",
+            "{},{},{:.6},{:.6},{},{:.6e},{:.6e},{},{},{:.6},{:.6},{}",
             r.beta,
             m.seed,
             m.test_mse_x100,
@@ -221,7 +225,9 @@ pub fn write_outputs(dir: &Path, runs: &[SweepRun]) -> Result<()> {
             e_so3,
             e_prime_so3,
             m.alpha,
-            m.beta
+            m.beta,
+            m.rotated_test_mse
+                .map_or(String::new(), |v| format!("{:.6}", v * 100.0))
         );
     }
     write_atomically(&dir.join("sweep.csv"), csv.as_bytes())?;
@@ -230,6 +236,10 @@ pub fn write_outputs(dir: &Path, runs: &[SweepRun]) -> Result<()> {
     let mse: Vec<_> = summary
         .iter()
         .map(|s| point(s.beta, s.test_mse_x100))
+        .collect();
+    let rotated: Vec<_> = summary
+        .iter()
+        .map(|s| point(s.beta, s.rotated_test_mse_x100))
         .collect();
     let e: Vec<_> = summary.iter().map(|s| point(s.beta, s.e)).collect();
     let e_prime: Vec<_> = summary.iter().map(|s| point(s.beta, s.e_prime)).collect();
@@ -243,6 +253,16 @@ pub fn write_outputs(dir: &Path, runs: &[SweepRun]) -> Result<()> {
         &mse,
         false,
     )?;
+    // Runs measured before the rotated test existed have no such figure.
+    if rotated.iter().all(|p| p.mean.is_finite()) {
+        sweep_plot(
+            &dir.join("sweep_rotated_mse.png"),
+            &format!("{task}: rotated-test MSE vs β"),
+            "rotated-test MSE ×10⁻²",
+            &rotated,
+            false,
+        )?;
+    }
     sweep_plot(
         &dir.join("sweep_e.png"),
         &format!("{task}: equivariance error E vs β"),

@@ -4,7 +4,7 @@ use burn::prelude::*;
 use burn::tensor::TensorData;
 use remul_datasets::Split;
 use remul_group::random::rng_from_seed;
-use remul_group::{EquivarianceReport, Group, IoLayout, metrics};
+use remul_group::{EquivarianceReport, Group, IoLayout, metrics, rotated_test};
 
 use crate::error::Result;
 use crate::model::Net;
@@ -71,6 +71,20 @@ impl<B: Backend> Predictor<'_, B> {
     /// Mean squared error on a split (over samples × outputs), data units.
     pub fn mse(&self, split: &Split) -> Result<f64> {
         Ok(mse(&self.predict_split(split)?, &split.targets))
+    }
+
+    /// Mean squared error on the rotated copy of a split (every sample
+    /// under its own rotation from `group`, [`rotated_test`]), data units.
+    pub fn rotated_mse(&self, split: &Split, group: &Group) -> Result<f64> {
+        let (mut inputs, mut targets) = (split.inputs.clone(), split.targets.clone());
+        rotated_test::rotate_samples(
+            self.io,
+            group,
+            rotated_test::SEED,
+            &mut inputs,
+            &mut targets,
+        )?;
+        Ok(mse(&self.predict_rows(&inputs)?, &targets))
     }
 
     /// E (eq. 12) and E' (eq. 13) over a split with `m` rotations from `group`.

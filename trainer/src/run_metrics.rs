@@ -39,6 +39,11 @@ pub struct RunMetrics {
     pub test_mse: f64,
     /// Test MSE × 10², as the paper prints it ("MSE ×10⁻²").
     pub test_mse_x100: f64,
+    /// MSE on the rotated test split: every test sample and its target under
+    /// its own rotation from the run's group (`remul_group::rotated_test`).
+    /// Absent from runs measured before it existed.
+    #[serde(default)]
+    pub rotated_test_mse: Option<f64>,
     /// MSE on the out-of-distribution split, where the task has one.
     pub ood_mse: Option<f64>,
     /// E, E', max and relative error on the test split under the run's group.
@@ -63,6 +68,11 @@ pub struct RunMetrics {
 }
 
 impl RunMetrics {
+    /// The rotated test's MSE × 10² (NaN for runs measured without it).
+    pub fn rotated_test_mse_x100(&self) -> f64 {
+        self.rotated_test_mse.map_or(f64::NAN, |v| v * 100.0)
+    }
+
     /// Measures the model `predictor` runs (the run's best) on every split
     /// of `data`, after the loop ended in `state`. `wall_time_s` is the
     /// training time up to the last epoch; the caller adds the time this
@@ -83,6 +93,7 @@ impl RunMetrics {
             None
         };
         let test_mse = predictor.mse(&data.test)?;
+        let rotated_test_mse = Some(predictor.rotated_mse(&data.test, &config.group)?);
         let ood_mse = match data.extra.iter().find(|(name, _)| name == "ood") {
             Some((_, split)) => Some(predictor.mse(split)?),
             None => None,
@@ -99,6 +110,7 @@ impl RunMetrics {
             val_mse: predictor.mse(&data.val)?,
             test_mse,
             test_mse_x100: test_mse * 100.0,
+            rotated_test_mse,
             ood_mse,
             equivariance,
             equivariance_so3,

@@ -284,6 +284,20 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
             split.len()
         );
     }
+    let (mut inputs, mut targets) = (data.test.inputs.clone(), data.test.targets.clone());
+    remul_group::rotated_test::rotate_samples(
+        model.io(),
+        model.group(),
+        remul_group::rotated_test::SEED,
+        &mut inputs,
+        &mut targets,
+    )?;
+    let out = run_blob(&model, inputs.chunks_exact(model.io().input.len()))?;
+    let mse = crate::evaluate::mse(&out, &targets);
+    println!(
+        "rotated test MSE {mse:.6}  (×10⁻² {:.3})  each test sample under its own rotation",
+        mse * 100.0
+    );
     let mut scratch = vec![0.0f32; model.equivariance_scratch_len()];
     let r = model
         .equivariance(

@@ -62,19 +62,20 @@ pub fn report(args: &ReportArgs) -> Result<()> {
             .push(m);
     }
     println!(
-        "| task | model | penalty | β | seeds | test MSE ×10⁻² | val MSE ×10⁻² | E | E' | ms/step |"
+        "| task | model | penalty | β | seeds | test MSE ×10⁻² | rotated test ×10⁻² | val MSE ×10⁻² | E | E' | ms/step |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for ((task, model, penalty, beta), ms) in &groups {
         let col =
             |f: &dyn Fn(&RunMetrics) -> f64| mean_std(&ms.iter().map(|m| f(m)).collect::<Vec<_>>());
         let (test, test_sd) = col(&|m| m.test_mse_x100);
+        let (rot, rot_sd) = col(&|m| m.rotated_test_mse_x100());
         let (val, val_sd) = col(&|m| m.val_mse * 100.0);
         let (e, e_sd) = col(&|m| f64::from(m.equivariance.e));
         let (ep, ep_sd) = col(&|m| f64::from(m.equivariance.e_prime));
         let (step, _) = col(&|m| m.step_ms);
         println!(
-            "| {task} | {model} | {penalty} | {beta} | {} | {test:.2} ± {test_sd:.2} | {val:.2} ± {val_sd:.2} | {e:.3} ± {e_sd:.3} | {ep:.3} ± {ep_sd:.3} | {step:.1} |",
+            "| {task} | {model} | {penalty} | {beta} | {} | {test:.2} ± {test_sd:.2} | {rot:.2} ± {rot_sd:.2} | {val:.2} ± {val_sd:.2} | {e:.3} ± {e_sd:.3} | {ep:.3} ± {ep_sd:.3} | {step:.1} |",
             ms.len()
         );
     }
@@ -82,9 +83,10 @@ pub fn report(args: &ReportArgs) -> Result<()> {
         println!();
         for (dir, m) in &runs {
             println!(
-                "{}: test {:.2}, E {:.3}, E' {:.3}, best epoch {}",
+                "{}: test {:.2}, rotated test {:.2}, E {:.3}, E' {:.3}, best epoch {}",
                 display(dir),
                 m.test_mse_x100,
+                m.rotated_test_mse_x100(),
                 m.equivariance.e,
                 m.equivariance.e_prime,
                 m.best_epoch

@@ -63,6 +63,12 @@ pub fn print_metrics(m: &RunMetrics) {
         m.val_mse * 100.0,
         m.test_mse_x100
     );
+    if let Some(rotated) = m.rotated_test_mse {
+        println!(
+            "                rotated test {:.2} (each test sample under its own rotation)",
+            rotated * 100.0
+        );
+    }
     if let Some(ood) = m.ood_mse {
         println!("OOD MSE ×10⁻²   {:.2}", ood * 100.0);
     }

@@ -109,7 +109,7 @@ fn collect(dir: &Path) -> Result<()> {
     print_summary(&finished);
     if !finished.is_empty() {
         eprintln!(
-            "wrote {}/sweep.csv, sweep_mse.png, sweep_e.png, sweep_e_prime.png ({} runs)",
+            "wrote {}/sweep.csv, sweep_mse.png, sweep_rotated_mse.png, sweep_e.png, sweep_e_prime.png ({} runs)",
             dir.display(),
             finished.len()
         );
@@ -139,14 +139,14 @@ fn print_summary(runs: &[SweepRun]) {
         return;
     }
     println!(
-        "{:>8}  {:>16}  {:>20}  {:>20}",
-        "β", "test MSE ×10⁻²", "E", "E'"
+        "{:>8}  {:>16}  {:>16}  {:>20}  {:>20}",
+        "β", "test MSE ×10⁻²", "rotated ×10⁻²", "E", "E'"
     );
     for s in beta_sweep::summarize(runs) {
-        let (mse, e, ep) = (s.test_mse_x100, s.e, s.e_prime);
+        let (mse, rot, e, ep) = (s.test_mse_x100, s.rotated_test_mse_x100, s.e, s.e_prime);
         println!(
-            "{:>8}  {:>8.2} ± {:<5.2}  {:>10.4} ± {:<7.4}  {:>10.4} ± {:<7.4}",
-            s.beta, mse.0, mse.1, e.0, e.1, ep.0, ep.1
+            "{:>8}  {:>8.2} ± {:<5.2}  {:>8.2} ± {:<5.2}  {:>10.4} ± {:<7.4}  {:>10.4} ± {:<7.4}",
+            s.beta, mse.0, mse.1, rot.0, rot.1, e.0, e.1, ep.0, ep.1
         );
     }
 }

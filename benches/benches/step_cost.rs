@@ -1,11 +1,14 @@
 //! What REMUL costs per training step: a plain step (the batch alone), a
 //! REMUL step (the batch and its rotated copy in one forward pass), and a
 //! GradNorm step (plus the two head-only gradient norms), for the paper's
-//! mocap MLP and the CPU-default Transformer, batch 12.
+//! mocap MLP and the CPU-default Transformer, batch 12, on each CPU backend
+//! burn offers without a download: flex (the trainer's) and ndarray.
 //!
 //! `cargo bench -p remul-benches --bench step_cost`
 
+use burn::backend::{Autodiff, Flex, NdArray};
 use burn::optim::AdamConfig;
+use burn::tensor::backend::AutodiffBackend;
 use criterion::{Criterion, criterion_group, criterion_main};
 use remul_datasets::Split;
 use remul_group::random::{rng_from_seed, uniform_in};
@@ -13,11 +16,14 @@ use remul_group::{Channel, Group, IoLayout, Layout};
 use remul_trainer::batch::{self, Halves};
 use remul_trainer::checkpoint::LoopState;
 use remul_trainer::config::TrainConfig;
-use remul_trainer::device::CpuBackend;
 use remul_trainer::model::{Net, NetShape};
 use remul_trainer::normalize::Normalization;
 use remul_trainer::objective::Penalty;
 use remul_trainer::training::step;
+
+// The trainer's allocator (see trainer/Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// A mocap-shaped split of random numbers (values do not change the cost).
 fn mocap_like(samples: usize) -> (IoLayout, Split) {
@@ -55,15 +61,20 @@ fn config(model: &str, penalty: &str) -> TrainConfig {
 }
 
 fn bench_steps(c: &mut Criterion) {
+    bench_backend::<Autodiff<Flex>>(c, "flex");
+    bench_backend::<Autodiff<NdArray<f32>>>(c, "ndarray");
+}
+
+fn bench_backend<B: AutodiffBackend>(c: &mut Criterion, backend: &str) {
     let (io, split) = mocap_like(12);
-    let device = Default::default();
+    let device = B::Device::default();
     let indices: Vec<usize> = (0..12).collect();
     for model in ["mlp", "transformer"] {
-        let mut group = c.benchmark_group(format!("step/{model}"));
+        let mut group = c.benchmark_group(format!("step/{backend}/{model}"));
         for penalty in ["none", "constant", "gradnorm"] {
             let config = config(model, penalty);
-            let net: Net<CpuBackend> = config.net.init(NetShape::of(&io), &device);
-            let mut optim = AdamConfig::new().init::<CpuBackend, Net<CpuBackend>>();
+            let net: Net<B> = config.net.init(NetShape::of(&io), &device);
+            let mut optim = AdamConfig::new().init::<B, Net<B>>();
             let (alpha, beta) = config.penalty.initial_weights(config.alpha, config.beta);
             let mut state = LoopState {
                 epochs_done: 0,

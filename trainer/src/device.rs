@@ -1,5 +1,12 @@
-//! Where training runs: burn-ndarray on the CPU, or burn-cuda on an NVIDIA
-//! GPU (cargo feature `cuda`), chosen at run time.
+//! Where training runs: burn-flex on the CPU, or burn-cuda on an NVIDIA GPU
+//! (cargo feature `cuda`), chosen at run time.
+//!
+//! flex runs on one thread with its SIMD kernels: its matrix products split
+//! into threads only far above this trainer's sizes, one thread keeps every
+//! run bit-for-bit repeatable, and sweeps give each run its own core.
+//! `benches/cpu_speed.sh` measures it against burn-ndarray and PyTorch;
+//! burn-ndarray stays as the exporter's reference, whose summation order the
+//! runtime's f32 kernels follow (`crate::export`).
 
 use burn::tensor::backend::AutodiffBackend;
 use serde::{Deserialize, Serialize};
@@ -7,17 +14,17 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Result, TrainerError};
 
 /// The CPU backend with autodiff.
-pub type CpuBackend = burn::backend::Autodiff<burn::backend::NdArray<f32>>;
+pub type CpuBackend = burn::backend::Autodiff<burn::backend::Flex>;
 
 /// The CUDA backend with autodiff.
-#[cfg(feature = "cuda")]
+#[cfg(feature = "cuda-base")]
 pub type CudaBackend = burn::backend::Autodiff<burn::backend::Cuda<f32, i32>>;
 
 /// A device kind a user can ask for.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum DeviceKind {
-    /// burn-ndarray, single-threaded and deterministic.
+    /// burn-flex, single-threaded and deterministic.
     #[default]
     Cpu,
     /// burn-cuda on GPU 0.
@@ -28,7 +35,7 @@ impl DeviceKind {
     /// A human-readable name of the device.
     pub fn describe(self) -> String {
         match self {
-            Self::Cpu => "cpu (burn-ndarray)".into(),
+            Self::Cpu => "cpu (burn-flex)".into(),
             Self::Cuda => "cuda:0 (burn-cuda)".into(),
         }
     }
@@ -50,12 +57,12 @@ pub fn dispatch<J: BackendJob>(kind: DeviceKind, job: J) -> Result<J::Output> {
     }
 }
 
-#[cfg(not(feature = "cuda"))]
+#[cfg(not(feature = "cuda-base"))]
 fn run_cuda<J: BackendJob>(_job: J) -> Result<J::Output> {
     Err(TrainerError::CudaNotBuilt)
 }
 
-#[cfg(feature = "cuda")]
+#[cfg(feature = "cuda-base")]
 fn run_cuda<J: BackendJob>(job: J) -> Result<J::Output> {
     probe_cuda()?;
     Ok(job.run::<CudaBackend>(burn::backend::cuda::CudaDevice::new(0)))
@@ -64,7 +71,7 @@ fn run_cuda<J: BackendJob>(job: J) -> Result<J::Output> {
 /// Checks for the CUDA driver and NVRTC libraries before burn-cuda touches
 /// them: without this, a machine with no GPU gets a panic trace from deep
 /// inside cudarc instead of a sentence.
-#[cfg(feature = "cuda")]
+#[cfg(feature = "cuda-base")]
 #[allow(unsafe_code)]
 pub fn probe_cuda() -> Result<()> {
     // SAFETY: these only try to dlopen the libraries and report whether it worked.

@@ -1,5 +1,9 @@
 //! `trainer`: see `trainer --help`.
 
+// See the comment on the mimalloc dependency in Cargo.toml.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     remul_trainer::commands::main()
 }

@@ -99,38 +99,69 @@ fn loss_falls_and_outputs_are_written() {
         assert!(out.join(file).exists(), "{file} missing");
     }
     assert!(m.test_mse.is_finite() && m.ood_mse.is_some());
+    // Rotated by up to ±10° (n-body's group), the samples stay close to
+    // what the model saw: the rotated test is near, but not at, the test.
+    let rotated = m.rotated_test_mse.unwrap();
+    assert!(rotated.is_finite() && rotated != m.test_mse, "{m:?}");
+    assert!((rotated / m.test_mse - 1.0).abs() < 0.5, "{m:?}");
     assert!(m.equivariance.e_prime > 0.0 && m.equivariance.e_prime >= m.equivariance.e);
     assert_eq!(m.equivariance.group_samples, 4);
     let _ = std::fs::remove_dir_all(&out);
 }
 
+/// The smallest Transformer: one block of width 16.
+const TINY_TRANSFORMER: [&str; 10] = [
+    "--model",
+    "transformer",
+    "--blocks",
+    "1",
+    "--d-model",
+    "16",
+    "--heads",
+    "2",
+    "--d-ff",
+    "16",
+];
+
+/// A run's metrics without its clock readings, as JSON.
+fn without_clock(mut m: RunMetrics) -> serde_json::Value {
+    (m.wall_time_s, m.step_ms) = (0.0, 0.0);
+    serde_json::to_value(m).unwrap()
+}
+
+/// The same seed gives the same metrics bit for bit, and three epochs
+/// resumed to six equal six at once: on the CPU backend, for both models.
 #[test]
 fn same_seed_same_numbers_and_resume_continues_exactly() {
-    let (config6, data) = tiny_nbody(&["--epochs", "6", "--seed", "3"]);
-    let (a, b, c) = (scratch_dir("a"), scratch_dir("b"), scratch_dir("c"));
-    let straight = run(&config6, &data, &a, false).unwrap();
-    let again = run(&config6, &data, &b, false).unwrap();
-    assert_eq!(straight.test_mse.to_bits(), again.test_mse.to_bits());
-    assert_eq!(straight.equivariance, again.equivariance);
+    for model in [&["--model", "mlp"][..], &TINY_TRANSFORMER[..]] {
+        let flags = |epochs: &'static str, seed: &'static str| {
+            let mut f = vec!["--epochs", epochs, "--seed", seed];
+            f.extend_from_slice(model);
+            tiny_nbody(&f)
+        };
+        let (config6, data) = flags("6", "3");
+        let (a, b, c) = (scratch_dir("a"), scratch_dir("b"), scratch_dir("c"));
+        let straight = run(&config6, &data, &a, false).unwrap();
+        let again = run(&config6, &data, &b, false).unwrap();
+        assert_eq!(without_clock(straight.clone()), without_clock(again));
 
-    // Three epochs, then resume to six: the same run as six at once.
-    let (config3, _) = tiny_nbody(&["--epochs", "3", "--seed", "3"]);
-    run(&config3, &data, &c, false).unwrap();
-    let resumed = run(&config6, &data, &c, true).unwrap();
-    assert_eq!(resumed.steps, straight.steps);
-    assert_eq!(
-        resumed.test_mse.to_bits(),
-        straight.test_mse.to_bits(),
-        "{resumed:?} vs {straight:?}"
-    );
-    assert_eq!(csv_column(&c, "obj_loss"), csv_column(&a, "obj_loss"));
+        let (config3, _) = flags("3", "3");
+        run(&config3, &data, &c, false).unwrap();
+        let resumed = run(&config6, &data, &c, true).unwrap();
+        assert_eq!(
+            without_clock(resumed),
+            without_clock(straight.clone()),
+            "{model:?}"
+        );
+        assert_eq!(csv_column(&c, "obj_loss"), csv_column(&a, "obj_loss"));
 
-    // A different seed gives different numbers.
-    let (config_other, _) = tiny_nbody(&["--epochs", "6", "--seed", "4"]);
-    let other = run(&config_other, &data, &b, false).unwrap();
-    assert_ne!(other.test_mse.to_bits(), straight.test_mse.to_bits());
-    for d in [a, b, c] {
-        let _ = std::fs::remove_dir_all(d);
+        // A different seed gives different numbers.
+        let (config_other, _) = flags("6", "4");
+        let other = run(&config_other, &data, &b, false).unwrap();
+        assert_ne!(other.test_mse.to_bits(), straight.test_mse.to_bits());
+        for d in [a, b, c] {
+            let _ = std::fs::remove_dir_all(d);
+        }
     }
 }
 
@@ -193,27 +224,10 @@ fn augmentation_and_plain_runs_train_only_their_half() {
 #[test]
 fn transformer_trains_on_mocap() {
     let data_dir = remul_test_data::data_dir();
-    let cli = Cli::try_parse_from([
-        "trainer",
-        "--task",
-        "mocap",
-        "--model",
-        "transformer",
-        "--blocks",
-        "1",
-        "--d-model",
-        "16",
-        "--heads",
-        "2",
-        "--d-ff",
-        "16",
-        "--epochs",
-        "2",
-        "--eval-group-samples",
-        "2",
-        "--quiet",
-    ])
-    .unwrap();
+    let mut argv = vec!["trainer", "--task", "mocap"];
+    argv.extend_from_slice(&TINY_TRANSFORMER);
+    argv.extend_from_slice(&["--epochs", "2", "--eval-group-samples", "2", "--quiet"]);
+    let cli = Cli::try_parse_from(argv).unwrap();
     let config = cli.train.config().unwrap();
     let data = remul_datasets::mocap::load(&data_dir, task::MotionName::Run.into()).unwrap();
     assert_eq!(
@@ -319,7 +333,12 @@ fn sweep_writes_csv_and_plots() {
     assert_eq!(runs.len(), 4);
     let csv = std::fs::read_to_string(dir.join("sweep.csv")).unwrap();
     assert_eq!(csv.lines().count(), 5, "{csv}");
-    for png in ["sweep_mse.png", "sweep_e.png", "sweep_e_prime.png"] {
+    for png in [
+        "sweep_mse.png",
+        "sweep_rotated_mse.png",
+        "sweep_e.png",
+        "sweep_e_prime.png",
+    ] {
         let bytes = std::fs::read(dir.join(png)).unwrap();
         assert_eq!(&bytes[1..4], b"PNG");
     }

@@ -3,38 +3,54 @@
 //! max|w| / 127`, `q = round(w / s)` clamped to ±127, weight `q · s`),
 //! while the gradient reaches the f32 weights unchanged (the
 //! straight-through estimator). Halves round to the even level on both
-//! sides (burn-ndarray's `round`, the export's `quantize_row`): in a layer of
-//! 680 × 680 a few weights do sit exactly halfway after training. burn-cuda's
-//! rounding of halves has not been checked.
+//! sides (burn-flex's and burn-ndarray's `round`, the export's
+//! `quantize_row`): in a layer of 680 × 680 a few weights do sit exactly
+//! halfway after training. burn-cuda's rounding of halves has not been
+//! checked.
 
 use burn::nn::Linear;
 use burn::nn::attention::MultiHeadAttention;
 use burn::prelude::*;
 
-/// `layer` on `x`, with int8-rounded weights when `qat`.
+/// `layer` on `x`, with int8-rounded weights when `qat`. The leading
+/// dimensions are flattened into rows first: on `[batch, tokens, width]`
+/// burn's linear back-propagates to the weight as one outer product per
+/// sample, then sums them, where one `[rows, width]` matrix needs a single
+/// matrix product.
 pub fn dense<B: Backend, const D: usize>(
     layer: &Linear<B>,
     x: Tensor<B, D>,
     qat: bool,
 ) -> Tensor<B, D> {
-    if qat {
+    let mut dims = x.dims();
+    let width = dims[D - 1];
+    let rows = dims[..D - 1].iter().product::<usize>();
+    let x: Tensor<B, 2> = x.reshape([rows, width]);
+    let y = if qat {
         linear(layer, x)
     } else {
         layer.forward(x)
-    }
+    };
+    dims[D - 1] = y.dims()[1];
+    y.reshape(dims)
 }
 
 /// Self-attention as burn's `MultiHeadAttention::forward` computes it (no
-/// masks, no dropout), with its four projections int8-rounded.
-pub fn self_attention<B: Backend>(mha: &MultiHeadAttention<B>, x: Tensor<B, 3>) -> Tensor<B, 3> {
+/// masks, no dropout), its four projections through [`dense`] (int8-rounded
+/// when `qat`).
+pub fn self_attention<B: Backend>(
+    mha: &MultiHeadAttention<B>,
+    x: Tensor<B, 3>,
+    qat: bool,
+) -> Tensor<B, 3> {
     let [batch, tokens, d_model] = x.dims();
     let heads = |y: Tensor<B, 3>| {
         y.reshape([batch, tokens, mha.n_heads, mha.d_k])
             .swap_dims(1, 2)
     };
-    let query = heads(linear(&mha.query, x.clone()));
-    let key = heads(linear(&mha.key, x.clone()));
-    let value = heads(linear(&mha.value, x));
+    let query = heads(dense(&mha.query, x.clone(), qat));
+    let key = heads(dense(&mha.key, x.clone(), qat));
+    let value = heads(dense(&mha.value, x, qat));
     let scores = query
         .matmul(key.transpose())
         .div_scalar((mha.d_k as f32).sqrt());
@@ -43,7 +59,7 @@ pub fn self_attention<B: Backend>(mha: &MultiHeadAttention<B>, x: Tensor<B, 3>) 
         .matmul(value)
         .swap_dims(1, 2)
         .reshape([batch, tokens, d_model]);
-    linear(&mha.output, context)
+    dense(&mha.output, context, qat)
 }
 
 /// `layer` applied to `x` with int8-rounded weights in the forward pass.
@@ -130,6 +146,35 @@ mod tests {
             .to_vec::<f32>()
             .unwrap();
         assert_eq!(g, g_plain);
+    }
+
+    /// Flattening the tokens into rows changes how the weight's gradient is
+    /// summed, not what the layer computes.
+    #[test]
+    fn dense_on_tokens_is_burns_linear() {
+        let device = Default::default();
+        let layer: Linear<B> = LinearConfig::new(4, 5).init(&device);
+        let values: Vec<f32> = (0..24)
+            .map(|i| ((i * 37 % 11) as f32 - 5.0) / 3.0)
+            .collect();
+        let x = Tensor::<B, 3>::from_data(TensorData::new(values, [2, 3, 4]), &device);
+        let (ours, burns) = (dense(&layer, x.clone(), false), layer.forward(x));
+        assert_eq!(ours.dims(), [2, 3, 5]);
+        let close = |a: Vec<f32>, b: Vec<f32>| {
+            a.iter()
+                .zip(&b)
+                .all(|(p, q)| (p - q).abs() <= 1e-5 * (1.0 + q.abs()))
+        };
+        let grad = |y: Tensor<B, 3>| {
+            let grads = y.powi_scalar(2).sum().backward();
+            let g = layer.weight.grad(&grads).unwrap();
+            g.into_data().to_vec::<f32>().unwrap()
+        };
+        assert!(close(
+            ours.clone().into_data().to_vec().unwrap(),
+            burns.clone().into_data().to_vec().unwrap()
+        ));
+        assert!(close(grad(ours), grad(burns)));
     }
 
     /// Weights exactly halfway between two levels round as the export

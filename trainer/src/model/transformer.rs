@@ -4,7 +4,7 @@
 //! norm, and a per-token head.
 
 use burn::module::{Module, Param};
-use burn::nn::attention::{MhaInput, MultiHeadAttention, MultiHeadAttentionConfig};
+use burn::nn::attention::{MultiHeadAttention, MultiHeadAttentionConfig};
 use burn::nn::{Initializer, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -126,12 +126,7 @@ pub struct Block<B: Backend> {
 impl<B: Backend> Block<B> {
     fn forward(&self, h: Tensor<B, 3>) -> Tensor<B, 3> {
         let a = self.norm1.forward(h.clone());
-        let attended = if self.qat {
-            int8::self_attention(&self.attention, a)
-        } else {
-            self.attention.forward(MhaInput::self_attn(a)).context
-        };
-        let h = h + attended;
+        let h = h + int8::self_attention(&self.attention, a, self.qat);
         let hidden = int8::dense(&self.ff1, self.norm2.forward(h.clone()), self.qat);
         let f = int8::dense(&self.ff2, burn::tensor::activation::gelu(hidden), self.qat);
         h + f

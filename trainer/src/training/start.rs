@@ -41,6 +41,8 @@ pub(super) fn prepare_folder(out: &Path, config: &TrainConfig, resume: bool) -> 
     write_json(&path, config)
 }
 
+static SEEDED_INIT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// The model, Adam and loop state a run starts from: fresh ones, or with
 /// `resume` those of the checkpoint in `out`.
 pub(super) fn start_or_resume<B: AutodiffBackend>(
@@ -50,9 +52,17 @@ pub(super) fn start_or_resume<B: AutodiffBackend>(
     resume: bool,
     device: &B::Device,
 ) -> Result<Run<B>> {
-    B::seed(device, config.seed);
     // Built on resume too: they give the checkpoint's shapes.
-    let model: Net<B> = config.net.init(NetShape::of(io), device);
+    let model: Net<B> = {
+        // The backend's random generator is one global that `seed` sets and
+        // initialisers draw from: runs starting at once in one process
+        // (tests, a library user's threads) must not draw each other's.
+        let _only_us = SEEDED_INIT
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        B::seed(device, config.seed);
+        config.net.init(NetShape::of(io), device)
+    };
     let mut optim_config = AdamConfig::new();
     if config.weight_decay > 0.0 {
         optim_config = optim_config

@@ -19,6 +19,7 @@ use remul_trainer::config::TrainConfig;
 use remul_trainer::model::{Net, NetShape};
 use remul_trainer::normalize::Normalization;
 use remul_trainer::objective::Penalty;
+use remul_trainer::rotations::Rotations;
 use remul_trainer::training::step;
 
 // The trainer's allocator (see trainer/Cargo.toml).
@@ -69,6 +70,7 @@ fn bench_backend<B: AutodiffBackend>(c: &mut Criterion, backend: &str) {
     let (io, split) = mocap_like(12);
     let device = B::Device::default();
     let indices: Vec<usize> = (0..12).collect();
+    let rotations = Rotations::Fresh(Group::So3);
     for model in ["mlp", "transformer"] {
         let mut group = c.benchmark_group(format!("step/{backend}/{model}"));
         for penalty in ["none", "constant", "gradnorm"] {
@@ -102,7 +104,7 @@ fn bench_backend<B: AutodiffBackend>(c: &mut Criterion, backend: &str) {
                         &split,
                         &indices,
                         Halves { plain, rotated },
-                        &Group::So3,
+                        &rotations,
                         &mut rng,
                     )
                     .expect("batch");

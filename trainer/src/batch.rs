@@ -4,10 +4,11 @@
 //! forward pass evaluates both halves.
 
 use remul_datasets::Split;
+use remul_group::IoLayout;
 use remul_group::random::GroupRng;
-use remul_group::{Group, IoLayout};
 
 use crate::normalize::{Frame, Normalization};
+use crate::rotations::Rotations;
 
 /// Rows of one step: first the plain half, then the rotated half.
 #[derive(Clone, Debug, Default)]
@@ -45,7 +46,7 @@ pub fn prepare(
     split: &Split,
     indices: &[usize],
     halves: Halves,
-    group: &Group,
+    rotations: &Rotations,
     rng: &mut GroupRng,
 ) -> Result<StepBatch, remul_runtime::Error> {
     let (n_in, n_out) = (io.input.len(), io.output.len());
@@ -68,7 +69,7 @@ pub fn prepare(
     if halves.rotated {
         let (mut x, mut y) = (vec![0.0; n_in], vec![0.0; n_out]);
         for &i in indices {
-            let g = group.sample(rng);
+            let g = rotations.draw(rng);
             x.copy_from_slice(split.input(i));
             y.copy_from_slice(split.target(i));
             io.input.rotate(&g, &mut x)?;

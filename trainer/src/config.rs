@@ -28,6 +28,10 @@ pub struct TrainConfig {
     pub loss: LossKind,
     /// The group g is drawn from in L_equi, and E/E' are measured over.
     pub group: Group,
+    /// Draw L_equi's g from a fixed pool of this many elements of the group
+    /// (drawn once from the seed) instead of fresh for every sample and step.
+    #[serde(default)]
+    pub group_pool: Option<usize>,
     /// GradNorm's settings (used with `penalty = gradnorm`).
     pub gradnorm: GradNorm,
     /// Adam's learning rate.

@@ -36,6 +36,7 @@ pub mod model;
 pub mod normalize;
 pub mod objective;
 pub mod plot;
+pub mod rotations;
 pub mod run_metrics;
 pub mod stats;
 pub mod sweep_folder;

@@ -182,6 +182,28 @@ fn resume_refuses_a_different_configuration_or_an_empty_folder() {
     let _ = std::fs::remove_dir_all(&out);
 }
 
+/// `--group-pool K` trains from K fixed rotations: a different pool is a
+/// different run (no resume across it), and a pool gives other numbers
+/// than fresh draws.
+#[test]
+fn a_group_pool_is_part_of_the_run() {
+    let (pooled, data) = tiny_nbody(&["--epochs", "2", "--group-pool", "2"]);
+    let out = scratch_dir("pool");
+    let with_pool = run(&pooled, &data, &out, false).unwrap();
+    let (other_pool, _) = tiny_nbody(&["--epochs", "3", "--group-pool", "3"]);
+    assert!(matches!(
+        run(&other_pool, &data, &out, true),
+        Err(TrainerError::ConfigMismatch(_))
+    ));
+    let (fresh, _) = tiny_nbody(&["--epochs", "2"]);
+    let fresh_out = scratch_dir("fresh");
+    let without = run(&fresh, &data, &fresh_out, false).unwrap();
+    assert_ne!(with_pool.test_mse.to_bits(), without.test_mse.to_bits());
+    for d in [out, fresh_out] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}
+
 #[test]
 fn gradnorm_moves_alpha_and_beta() {
     let (config, data) = tiny_nbody(&[

@@ -238,6 +238,10 @@ pub struct TrainArgs {
     /// the declared group for a custom dataset).
     #[arg(long, value_enum)]
     pub group: Option<GroupKind>,
+    /// Draw L_equi's rotations from a fixed pool of K group elements, drawn
+    /// once from the seed (default: a fresh rotation per sample and step).
+    #[arg(long, value_name = "K", value_parser = at_least_one)]
+    pub group_pool: Option<usize>,
     /// Smallest rotation angle of `--group range`, degrees.
     #[arg(long, default_value_t = 0.0)]
     pub angle_min: f32,
@@ -391,6 +395,7 @@ impl TrainArgs {
         Ok(TrainConfig {
             net: self.net(task.default_net(model, self.paper_size)),
             group,
+            group_pool: self.group_pool,
             task,
             penalty: self.penalty,
             alpha: self.alpha,

@@ -64,6 +64,7 @@ impl TrainArgs {
             beta,
             loss,
             group,
+            group_pool,
             angle_min,
             angle_max,
             gradnorm_eta,
@@ -123,6 +124,7 @@ impl TrainArgs {
         if let Some(group) = group {
             f.choice("--group", *group);
         }
+        f.option("--group-pool", *group_pool);
         f.value("--angle-min", angle_min);
         f.value("--angle-max", angle_max);
         f.value("--gradnorm-eta", gradnorm_eta);
@@ -264,6 +266,8 @@ mod tests {
                 "--paper-size",
                 "--group",
                 "so2",
+                "--group-pool",
+                "16",
                 "--penalty",
                 "augment",
             ],

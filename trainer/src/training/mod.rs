@@ -38,6 +38,7 @@ use crate::json::write_json;
 use crate::model::Net;
 use crate::normalize::Normalization;
 use crate::objective::Penalty;
+use crate::rotations::Rotations;
 use crate::run_metrics::RunMetrics;
 
 /// Set by the Ctrl-C handler: finish the epoch, save, stop.
@@ -81,6 +82,7 @@ impl BackendJob for TrainJob {
 /// What every phase of a run reads and none changes.
 struct Setup<'a, B: Backend> {
     config: &'a TrainConfig,
+    rotations: &'a Rotations,
     data: &'a TaskData,
     norm: &'a Normalization,
     device: &'a B::Device,
@@ -131,10 +133,12 @@ fn train<B: AutodiffBackend>(job: TrainJob, device: &B::Device) -> Result<RunMet
         after,
     } = job;
     config.validate(&data)?;
+    let rotations = Rotations::new(&config.group, config.group_pool, config.seed)?;
     start::prepare_folder(&out, &config, resume)?;
     let norm = crate::normalize::fit(&data.io, &data.train, config.center, config.scale);
     let setup = Setup {
         config: &config,
+        rotations: &rotations,
         data: &data,
         norm: &norm,
         device,
@@ -182,6 +186,7 @@ fn run_epoch<B: AutodiffBackend>(
 ) -> Result<(Run<B>, (f64, f64))> {
     let Setup {
         config,
+        rotations,
         data,
         norm,
         device,
@@ -199,7 +204,7 @@ fn run_epoch<B: AutodiffBackend>(
             &data.train,
             indices,
             Halves { plain, rotated },
-            &config.group,
+            rotations,
             &mut run.state.rng,
         )?;
         let (model, (obj, equi)) = step(

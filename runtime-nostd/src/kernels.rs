@@ -19,8 +19,9 @@
 //!
 //! # The f32 order
 //!
-//! f32 layers sum as the trainer's matrix multiply does on a CPU with FMA
-//! (burn-ndarray → matrixmultiply's `sgemm`): per block of [`F32_BLOCK`]
+//! f32 layers sum as the trainer's reference evaluation (burn-ndarray →
+//! matrixmultiply's `sgemm`, which the exporter checks blobs against) does
+//! on a CPU with FMA: per block of [`F32_BLOCK`]
 //! inputs one chain of fused multiply-adds from zero, the blocks in order
 //! ([`dot_f32`], [`dot_rows_f32`], and [`dot_rows_f32_f32`] for attention);
 //! reductions sum as ndarray's `sum` ([`sum_f32`]). Fused multiply-add is

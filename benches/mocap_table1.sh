@@ -3,7 +3,7 @@
 # (β = 1), three seeds each, with the paper's protocol (2000 epochs, batch 12,
 # Adam 5e-4, test at the best validation epoch), then the table.
 #   benches/mocap_table1.sh [RUNS_DIR] [extra trainer flags...]
-# Two runs go at a time (one per core); a run takes about 10 minutes of one core.
+# Two runs go at a time (one per core); a run takes about 3 minutes of one core.
 # An interrupted script continues where it stopped (finished runs are kept,
 # unfinished ones resume from their checkpoints).
 set -euo pipefail

@@ -69,13 +69,17 @@ pub fn report(args: &ReportArgs) -> Result<()> {
         let col =
             |f: &dyn Fn(&RunMetrics) -> f64| mean_std(&ms.iter().map(|m| f(m)).collect::<Vec<_>>());
         let (test, test_sd) = col(&|m| m.test_mse_x100);
-        let (rot, rot_sd) = col(&|m| m.rotated_test_mse_x100());
+        // Runs measured before the rotated test existed have none.
+        let rotated = match col(&|m| m.rotated_test_mse_x100()) {
+            (mean, sd) if mean.is_finite() => format!("{mean:.2} ± {sd:.2}"),
+            _ => "—".into(),
+        };
         let (val, val_sd) = col(&|m| m.val_mse * 100.0);
         let (e, e_sd) = col(&|m| f64::from(m.equivariance.e));
         let (ep, ep_sd) = col(&|m| f64::from(m.equivariance.e_prime));
         let (step, _) = col(&|m| m.step_ms);
         println!(
-            "| {task} | {model} | {penalty} | {beta} | {} | {test:.2} ± {test_sd:.2} | {rot:.2} ± {rot_sd:.2} | {val:.2} ± {val_sd:.2} | {e:.3} ± {e_sd:.3} | {ep:.3} ± {ep_sd:.3} | {step:.1} |",
+            "| {task} | {model} | {penalty} | {beta} | {} | {test:.2} ± {test_sd:.2} | {rotated} | {val:.2} ± {val_sd:.2} | {e:.3} ± {e_sd:.3} | {ep:.3} ± {ep_sd:.3} | {step:.1} |",
             ms.len()
         );
     }

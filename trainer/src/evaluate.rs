@@ -76,15 +76,7 @@ impl<B: Backend> Predictor<'_, B> {
     /// Mean squared error on the rotated copy of a split (every sample
     /// under its own rotation from `group`, [`rotated_test`]), data units.
     pub fn rotated_mse(&self, split: &Split, group: &Group) -> Result<f64> {
-        let (mut inputs, mut targets) = (split.inputs.clone(), split.targets.clone());
-        rotated_test::rotate_samples(
-            self.io,
-            group,
-            rotated_test::SEED,
-            &mut inputs,
-            &mut targets,
-        )?;
-        Ok(mse(&self.predict_rows(&inputs)?, &targets))
+        self.mse(&rotated_copy(split, self.io, group)?)
     }
 
     /// E (eq. 12) and E' (eq. 13) over a split with `m` rotations from `group`.
@@ -140,6 +132,15 @@ impl<B: Backend> Predictor<'_, B> {
             &mut scratch,
         )
     }
+}
+
+/// `split` with every sample and its target under its own rotation from
+/// `group` ([`rotated_test`]): what the trainer and `trainer eval` measure
+/// the rotated-test MSE on.
+pub fn rotated_copy(split: &Split, io: &IoLayout, group: &Group) -> Result<Split> {
+    let (mut inputs, mut targets) = (split.inputs.clone(), split.targets.clone());
+    rotated_test::rotate_samples(io, group, rotated_test::SEED, &mut inputs, &mut targets)?;
+    Ok(Split::from_rows(io, inputs, targets)?)
 }
 
 /// Mean squared error of two equally long slices.

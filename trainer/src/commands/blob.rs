@@ -284,16 +284,8 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
             split.len()
         );
     }
-    let (mut inputs, mut targets) = (data.test.inputs.clone(), data.test.targets.clone());
-    remul_group::rotated_test::rotate_samples(
-        model.io(),
-        model.group(),
-        remul_group::rotated_test::SEED,
-        &mut inputs,
-        &mut targets,
-    )?;
-    let out = run_blob(&model, inputs.chunks_exact(model.io().input.len()))?;
-    let mse = crate::evaluate::mse(&out, &targets);
+    let rotated = crate::evaluate::rotated_copy(&data.test, model.io(), model.group())?;
+    let mse = crate::evaluate::mse(&run_blob(&model, rotated.inputs_iter())?, &rotated.targets);
     println!(
         "rotated test MSE {mse:.6}  (×10⁻² {:.3})  each test sample under its own rotation",
         mse * 100.0

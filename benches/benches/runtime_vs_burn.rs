@@ -34,7 +34,8 @@ fn bench_model(c: &mut Criterion, name: &str, config: NetConfig) {
         vector_scale: 0.3,
         scalar_scale: 1.0,
     };
-    let spec = model_spec(&net, "bench", &io, Group::So3, &norm);
+    let spec = model_spec(&net, "bench", &io, Group::So3, &norm)
+        .expect("an MLP or a Transformer has a spec");
     let x: Vec<f32> = (0..io.input.len())
         .map(|i| ((i * 37 % 101) as f32 - 50.0) / 10.0)
         .collect();

@@ -75,7 +75,8 @@ fn qat_models_export_to_int8_at_their_own_accuracy() {
             &data.io,
             config.group,
             &Normalization::IDENTITY,
-        );
+        )
+        .unwrap();
         let again = spec.with_int8_weights(None);
         let (ArchitectureSpec::Mlp { layers: a, .. }, ArchitectureSpec::Mlp { layers: b, .. }) =
             (&spec.architecture, &again.architecture)

@@ -119,6 +119,14 @@ impl TrainConfig {
                     );
                 }
             }
+            NetConfig::Egnn(e) => {
+                if e.hidden == 0 {
+                    return invalid("EGNN needs a hidden width of at least 1");
+                }
+                if let Some(why) = e.unsupported(&crate::model::NetShape::of_task(data)) {
+                    return invalid(why);
+                }
+            }
             NetConfig::Mlp(m) => {
                 if m.layers == 0 || m.hidden == 0 {
                     return invalid(

@@ -99,7 +99,7 @@ pub fn model_spec<B: Backend>(
     data_io: &IoLayout,
     group: remul_group::Group,
     normalization: &Normalization,
-) -> ModelSpec {
+) -> Result<ModelSpec> {
     let architecture = match net {
         Net::Mlp(m) => ArchitectureSpec::Mlp {
             layers: m
@@ -141,6 +141,7 @@ pub fn model_spec<B: Backend>(
                 head: dense(&t.head),
             }
         }
+        Net::Egnn(_) => return Err(TrainerError::InvalidArgument(EGNN_HAS_NO_BLOB.into())),
     };
     let spec = ModelSpec {
         task: task.into(),
@@ -159,13 +160,18 @@ pub fn model_spec<B: Backend>(
     let qat = match net {
         Net::Mlp(m) => m.qat,
         Net::Transformer(t) => t.qat,
+        Net::Egnn(_) => false,
     };
-    if qat {
+    Ok(if qat {
         spec.with_int8_weights(None)
     } else {
         spec
-    }
+    })
 }
+
+/// Why an EGNN run cannot be exported.
+pub const EGNN_HAS_NO_BLOB: &str = "EGNN is a trainer baseline that the runtime does not run: \
+     it has no blob (export an MLP or a Transformer)";
 
 /// What an export measured.
 #[derive(Clone, Debug, Serialize)]
@@ -232,7 +238,7 @@ pub fn export<B: Backend>(
     path: &Path,
     device: &B::Device,
 ) -> Result<ExportReport> {
-    let spec = model_spec(net, &data.name, &data.io, group, normalization);
+    let spec = model_spec(net, &data.name, &data.io, group, normalization)?;
     let golden: Vec<Vec<f32>> = data
         .test
         .inputs_iter()

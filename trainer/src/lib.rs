@@ -32,6 +32,7 @@ pub mod evaluate;
 pub mod export;
 pub mod files;
 pub mod json;
+pub mod landscape;
 pub mod model;
 pub mod normalize;
 pub mod objective;

@@ -8,7 +8,7 @@ use remul_group::{Group, Vec3};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TrainerError};
-use crate::model::{MlpConfig, ModelKind, NetConfig, TransformerConfig};
+use crate::model::{EgnnConfig, MlpConfig, ModelKind, NetConfig, TransformerConfig};
 
 /// A benchmark task.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -227,10 +227,10 @@ impl TaskSpec {
         // A custom dataset: mocap's learning rates, a larger batch and fewer
         // epochs, as a start that validation can then tune.
         let (epochs, batch_size, lr, validate_every) = match (self.name, model) {
-            (TaskName::Mocap, ModelKind::Mlp) => (2000, 12, 5e-4, 5),
+            (TaskName::Mocap, ModelKind::Mlp | ModelKind::Egnn) => (2000, 12, 5e-4, 5),
             (TaskName::Mocap, ModelKind::Transformer) => (2000, 12, 3e-4, 5),
             (TaskName::Nbody, _) => (25_000, 64, 3e-4, 250),
-            (TaskName::Custom, ModelKind::Mlp) => (200, 32, 5e-4, 5),
+            (TaskName::Custom, ModelKind::Mlp | ModelKind::Egnn) => (200, 32, 5e-4, 5),
             (TaskName::Custom, ModelKind::Transformer) => (200, 32, 3e-4, 5),
         };
         let weight_decay = if self.name == TaskName::Mocap {
@@ -262,6 +262,7 @@ impl TaskSpec {
             ModelKind::Transformer => {
                 NetConfig::Transformer(TransformerConfig::cpu(entity_embedding))
             }
+            ModelKind::Egnn => NetConfig::Egnn(EgnnConfig::standard(entity_embedding)),
         }
     }
 }

@@ -13,7 +13,9 @@ use crate::config::TrainConfig;
 use crate::device::DeviceKind;
 use crate::error::Result;
 use crate::export::QuantArg;
-use crate::model::{Activation, MlpConfig, ModelKind, NetConfig, TransformerConfig};
+use crate::model::{
+    Activation, EgnnConfig, Graph, MlpConfig, ModelKind, NetConfig, TransformerConfig,
+};
 use crate::objective::{GradNorm, LossKind, Penalty};
 use crate::task::{GroupKind, MotionName, NbodySizes, TaskName, TaskSpec};
 
@@ -52,6 +54,42 @@ pub enum Command {
     Predict(PredictArgs),
     /// Write a few samples of a split as JSON (inputs, targets, layout, bones).
     Samples(SamplesArgs),
+    /// The loss around a finished run's weights along two random
+    /// directions (filter-normalised, seeded): CSV and a contour PNG.
+    Landscape(LandscapeArgs),
+}
+
+/// Options of `trainer landscape`.
+#[derive(Clone, Debug, Args)]
+pub struct LandscapeArgs {
+    /// The run folder (with config.json, metrics.json and model.mpk).
+    #[arg(long, value_name = "DIR")]
+    pub run: PathBuf,
+    /// Where landscape.csv, .png and .json go (default: the run folder).
+    #[arg(long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Points per axis (odd: the trained weights are the middle one).
+    #[arg(long, default_value_t = 21)]
+    pub grid: usize,
+    /// The grid spans ±this along each direction (1 = a step as large as
+    /// every filter of the weights).
+    #[arg(long, default_value_t = 1.0)]
+    pub span: f64,
+    /// Training samples the loss is measured on (the first ones).
+    #[arg(long, default_value_t = 100)]
+    pub samples: usize,
+    /// Seed of the two directions.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Weight of L_obj (default: the run's).
+    #[arg(long, value_parser = non_negative)]
+    pub alpha: Option<f64>,
+    /// Weight of L_equi (default: the run's).
+    #[arg(long, value_parser = non_negative)]
+    pub beta: Option<f64>,
+    /// Where the task's data are (the task itself comes from the run).
+    #[command(flatten)]
+    pub task: TaskArgs,
 }
 
 /// Options of `trainer samples`.
@@ -281,16 +319,20 @@ pub struct TrainArgs {
     /// Do not scale by the training split's global scales.
     #[arg(long)]
     pub no_scale: bool,
-    /// MLP: dense layers, the output layer included.
+    /// MLP: dense layers, the output layer included. EGNN: message-passing
+    /// layers.
     #[arg(long, value_parser = at_least_one)]
     pub layers: Option<usize>,
     /// Train with int8-rounded dense weights in the forward pass
     /// (quantization-aware training, for an int8 export)
     #[arg(long)]
     pub qat: bool,
-    /// MLP: hidden width.
+    /// MLP: hidden width. EGNN: width of features and messages.
     #[arg(long, value_parser = at_least_one)]
     pub hidden: Option<usize>,
+    /// EGNN: which entities exchange messages (bones: the task's skeleton).
+    #[arg(long, value_enum)]
+    pub graph: Option<Graph>,
     /// MLP: activation.
     #[arg(long, value_enum)]
     pub activation: Option<Activation>,
@@ -393,7 +435,7 @@ impl TrainArgs {
             None => task.default_group(self.angle_min, self.angle_max)?,
         };
         Ok(TrainConfig {
-            net: self.net(task.default_net(model, self.paper_size)),
+            net: self.net(task.default_net(model, self.paper_size))?,
             group,
             group_pool: self.group_pool,
             task,
@@ -422,8 +464,26 @@ impl TrainArgs {
     }
 
     /// The model's sizes: the flags over `defaults`.
-    fn net(&self, defaults: NetConfig) -> NetConfig {
-        match defaults {
+    fn net(&self, defaults: NetConfig) -> Result<NetConfig> {
+        let refuse = |why: &str| Err(crate::error::TrainerError::InvalidArgument(why.into()));
+        if let NetConfig::Egnn(d) = defaults {
+            if self.qat {
+                return refuse("--qat needs a model the runtime runs: EGNN is a trainer baseline");
+            }
+            if self.export.is_some() {
+                return refuse(crate::export::EGNN_HAS_NO_BLOB);
+            }
+            return Ok(NetConfig::Egnn(EgnnConfig {
+                layers: self.layers.unwrap_or(d.layers),
+                hidden: self.hidden.unwrap_or(d.hidden),
+                graph: self.graph.unwrap_or(d.graph),
+                ..d
+            }));
+        }
+        if self.graph.is_some() {
+            return refuse("--graph is EGNN's: add --model egnn");
+        }
+        Ok(match defaults {
             NetConfig::Mlp(d) => NetConfig::Mlp(MlpConfig {
                 layers: self.layers.unwrap_or(d.layers),
                 hidden: self.hidden.unwrap_or(d.hidden),
@@ -438,7 +498,8 @@ impl TrainArgs {
                 qat: self.qat,
                 ..d
             }),
-        }
+            NetConfig::Egnn(_) => unreachable!("returned above"),
+        })
     }
 
     /// The run folder.

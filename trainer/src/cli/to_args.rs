@@ -81,6 +81,7 @@ impl TrainArgs {
             layers,
             qat,
             hidden,
+            graph,
             activation,
             paper_size,
             blocks,
@@ -141,6 +142,9 @@ impl TrainArgs {
         f.option("--layers", *layers);
         f.switch("--qat", *qat);
         f.option("--hidden", *hidden);
+        if let Some(graph) = graph {
+            f.choice("--graph", *graph);
+        }
         if let Some(activation) = activation {
             f.choice("--activation", *activation);
         }
@@ -175,7 +179,7 @@ mod tests {
 
     #[test]
     fn flags_parse_back_to_the_same_arguments_and_run() {
-        let lines: [&[&str]; 5] = [
+        let lines: [&[&str]; 6] = [
             &[],
             &[
                 "--task",
@@ -272,6 +276,9 @@ mod tests {
                 "augment",
             ],
             &["--task", "custom", "--data", "my data", "--group", "so3"],
+            &[
+                "--model", "egnn", "--layers", "3", "--hidden", "16", "--graph", "bones",
+            ],
         ];
         for line in lines {
             let flags: Vec<OsString> = line.iter().map(OsString::from).collect();

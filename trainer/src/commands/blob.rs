@@ -4,21 +4,17 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use burn::module::Module;
 use remul_runtime::{Architecture, Model};
 use serde::Serialize;
 
-use crate::checkpoint;
 use crate::cli::{EvalArgs, ExportArgs, InspectArgs, PredictArgs};
-use crate::config::TrainConfig;
 use crate::error::{Result, TrainerError};
 use crate::export::{self, ExportReport, run_blob};
-use crate::json::{read_json, write_json};
-use crate::model::{Net, NetShape};
-use crate::run_metrics::RunMetrics;
+use crate::json::write_json;
 use crate::training::AfterTraining;
 
 use super::data::load_task;
+use super::finished_run::{self, FinishedRun};
 
 fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| TrainerError::io(path, e))
@@ -58,24 +54,13 @@ pub fn print_export(r: &ExportReport) {
 
 /// `trainer export --run DIR --output FILE`: exports a finished run.
 pub fn export_run(args: &ExportArgs) -> Result<()> {
-    let config: TrainConfig = read_json(&args.run.join("config.json"))?;
-    let metrics: RunMetrics = read_json(&args.run.join("metrics.json"))?;
-    let mut task = args.task.clone();
-    task.task = config.task.name;
-    task.motion = config.task.motion;
-    task.nbody_train = config.task.nbody.train;
-    task.nbody_eval = config.task.nbody.eval;
-    task.nbody_seed = config.task.nbody.seed;
-    let data = load_task(&task)?;
     let device = Default::default();
-    let empty: Net<burn::backend::NdArray<f32>> = config.net.init(NetShape::of(&data.io), &device);
-    let weights = args.run.join("model");
-    let net = empty
-        .load_file(&weights, &checkpoint::recorder(), &device)
-        .map_err(|e| TrainerError::Checkpoint {
-            path: weights,
-            reason: e.to_string(),
-        })?;
+    let FinishedRun {
+        config,
+        metrics,
+        data,
+        net,
+    } = finished_run::load::<burn::backend::NdArray<f32>>(&args.run, &args.task, &device)?;
     let report = export::export(
         &net,
         &metrics.normalization,
@@ -94,7 +79,7 @@ pub fn export_run(args: &ExportArgs) -> Result<()> {
             &data.io,
             config.group,
             &metrics.normalization,
-        );
+        )?;
         let lines = export::int8_sensitivity(&spec, &data.test, report.f32_mse)?;
         print_sensitivity(&lines, &report);
         write_json(&args.run.join("int8-sensitivity.json"), &lines)?;

@@ -2,6 +2,8 @@
 
 mod blob;
 mod data;
+mod finished_run;
+mod landscape;
 mod report;
 mod run;
 mod samples;
@@ -10,6 +12,7 @@ mod train;
 
 pub use blob::{eval, export_after_training, export_run, inspect, predict, print_export};
 pub use data::{data, load_task};
+pub use landscape::landscape;
 pub use report::report;
 pub use run::main;
 pub use samples::samples;

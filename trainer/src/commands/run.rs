@@ -35,6 +35,7 @@ pub fn main() -> ExitCode {
         Some(Command::Eval(args)) => super::eval(&args),
         Some(Command::Predict(args)) => super::predict(&args),
         Some(Command::Samples(args)) => super::samples(&args),
+        Some(Command::Landscape(args)) => super::landscape(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,17 +1,20 @@
-//! The two unconstrained dynamics models REMUL trains: an MLP over the flat
-//! input and a Transformer over entities as tokens.
+//! The two unconstrained dynamics models REMUL trains, an MLP over the flat
+//! input and a Transformer over entities as tokens, and the exactly
+//! equivariant baseline they are compared with, EGNN.
 //!
-//! Both see normalized inputs and produce normalized outputs (see
-//! [`crate::normalize`]); both end in one dense "head", whose weights are the
+//! All see normalized inputs and produce normalized outputs (see
+//! [`crate::normalize`]); all end in one dense "head", whose weights are the
 //! `W` of GradNorm (paper, Algorithm 1).
 
 mod activation;
+pub mod egnn;
 pub mod int8;
 mod mlp;
 mod shape;
 pub mod transformer;
 
 pub use activation::Activation;
+pub use egnn::{Egnn, EgnnConfig, Graph};
 pub use mlp::{Mlp, MlpConfig};
 pub use shape::NetShape;
 pub use transformer::{Transformer, TransformerConfig};
@@ -28,6 +31,9 @@ pub enum ModelKind {
     Mlp,
     /// Transformer over entities as tokens.
     Transformer,
+    /// E(n)-equivariant graph network over entities as nodes (a baseline:
+    /// the runtime does not run it).
+    Egnn,
 }
 
 /// Which model, with its sizes.
@@ -38,6 +44,8 @@ pub enum NetConfig {
     Mlp(MlpConfig),
     /// See [`TransformerConfig`].
     Transformer(TransformerConfig),
+    /// See [`EgnnConfig`].
+    Egnn(EgnnConfig),
 }
 
 impl NetConfig {
@@ -47,6 +55,7 @@ impl NetConfig {
         match self {
             Self::Mlp(c) => Net::Mlp(c.init(shape, device)),
             Self::Transformer(c) => Net::Transformer(c.init(shape, device)),
+            Self::Egnn(c) => Net::Egnn(c.init(shape, device)),
         }
     }
 
@@ -55,6 +64,7 @@ impl NetConfig {
         match self {
             Self::Mlp(_) => "mlp",
             Self::Transformer(_) => "transformer",
+            Self::Egnn(_) => "egnn",
         }
     }
 }
@@ -69,15 +79,18 @@ pub enum Net<B: Backend> {
     Mlp(Mlp<B>),
     /// A Transformer.
     Transformer(Transformer<B>),
+    /// An EGNN.
+    Egnn(Egnn<B>),
 }
 
 impl<B: Backend> Net<B> {
     /// The features before the head: `[batch, tokens, width]` (the MLP has
-    /// one token).
+    /// one token; EGNN's carry its nodes' vectors too).
     pub fn features(&self, x: Tensor<B, 2>) -> Tensor<B, 3> {
         match self {
             Self::Mlp(m) => m.features(x),
             Self::Transformer(t) => t.features(x),
+            Self::Egnn(e) => e.features(x),
         }
     }
 
@@ -86,6 +99,7 @@ impl<B: Backend> Net<B> {
         match self {
             Self::Mlp(m) => &m.head,
             Self::Transformer(t) => &t.head,
+            Self::Egnn(e) => &e.head,
         }
     }
 
@@ -95,6 +109,7 @@ impl<B: Backend> Net<B> {
         let qat = match self {
             Self::Mlp(m) => m.qat,
             Self::Transformer(t) => t.qat,
+            Self::Egnn(e) => return e.project(features),
         };
         let y = int8::dense(self.head(), features, qat);
         let width = y.dims()[2];
@@ -145,11 +160,15 @@ mod tests {
     #[test]
     fn to_f64_casts_every_parameter_and_the_forward_pass() {
         let device = Default::default();
-        let shape = NetShape {
-            entities: 2,
-            input_len: 12,
-            output_len: 6,
+        let io = remul_group::IoLayout {
+            input: remul_group::Layout::new(
+                2,
+                &[remul_group::Channel::Position, remul_group::Channel::Vector],
+            )
+            .unwrap(),
+            output: remul_group::Layout::new(2, &[remul_group::Channel::Position]).unwrap(),
         };
+        let shape = NetShape::of(&io);
         let configs = [
             NetConfig::Mlp(MlpConfig {
                 hidden: 8,
@@ -164,9 +183,15 @@ mod tests {
                 entity_embedding: true,
                 qat: true,
             }),
+            NetConfig::Egnn(EgnnConfig {
+                layers: 2,
+                hidden: 8,
+                graph: Graph::All,
+                entity_embedding: true,
+            }),
         ];
         for config in configs {
-            let net: Net<B> = config.init(shape, &device);
+            let net: Net<B> = config.init(shape.clone(), &device);
             let net = net.to_f64();
             let mut dtypes = Dtypes(Vec::new());
             net.visit(&mut dtypes);

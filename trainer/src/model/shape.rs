@@ -1,23 +1,40 @@
-//! A model's sizes, as its task's layout gives them.
+//! What a model is built for, as its task gives it.
 
-/// The sizes a model is built for, from the task's layout.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+use remul_datasets::TaskData;
+use remul_group::IoLayout;
+
+/// The sizes, layout and graph a model is built for.
+#[derive(Clone, Debug, PartialEq)]
 pub struct NetShape {
-    /// Number of entities (tokens of the Transformer).
+    /// Number of entities (tokens of the Transformer, nodes of EGNN).
     pub entities: usize,
     /// Flat input length.
     pub input_len: usize,
     /// Flat output length.
     pub output_len: usize,
+    /// The channels in and out.
+    pub io: IoLayout,
+    /// Bones as pairs of entity indices (EGNN's `--graph bones`).
+    pub bones: Vec<[usize; 2]>,
 }
 
 impl NetShape {
-    /// The shape of a task's layout.
-    pub fn of(io: &remul_group::IoLayout) -> Self {
+    /// The shape of a layout, without bones.
+    pub fn of(io: &IoLayout) -> Self {
         Self {
             entities: io.input.entities(),
             input_len: io.input.len(),
             output_len: io.output.len(),
+            io: io.clone(),
+            bones: Vec::new(),
+        }
+    }
+
+    /// The shape of a task: its layout and its bones.
+    pub fn of_task(data: &TaskData) -> Self {
+        Self {
+            bones: data.edges.clone(),
+            ..Self::of(&data.io)
         }
     }
 }

@@ -35,7 +35,7 @@ use crate::device::BackendJob;
 use crate::error::{Result, TrainerError};
 use crate::evaluate::Predictor;
 use crate::json::write_json;
-use crate::model::Net;
+use crate::model::{Net, NetShape};
 use crate::normalize::Normalization;
 use crate::objective::Penalty;
 use crate::rotations::Rotations;
@@ -143,7 +143,8 @@ fn train<B: AutodiffBackend>(job: TrainJob, device: &B::Device) -> Result<RunMet
         norm: &norm,
         device,
     };
-    let mut run = start::start_or_resume::<B>(&config, &data.io, &out, resume, device)?;
+    let mut run =
+        start::start_or_resume::<B>(&config, &NetShape::of_task(&data), &out, resume, device)?;
     if resume {
         let (done, epochs) = (run.state.epochs_done, config.epochs);
         eprintln!("resuming from the checkpoint at epoch {done} of {epochs}");
@@ -264,7 +265,7 @@ fn finish<B: AutodiffBackend>(
         outputs::plot_weights(out)?;
     }
     if let Some(after) = after {
-        let net = outputs::to_cpu(&best, config, &setup.data.io)?;
+        let net = outputs::to_cpu(&best, config, setup.data)?;
         let norm = *setup.norm;
         after(&Trained { net, norm }, &metrics)?;
     }

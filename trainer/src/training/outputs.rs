@@ -8,7 +8,7 @@ use burn::backend::NdArray;
 use burn::module::Module;
 use burn::prelude::Backend;
 use burn::record::{BinBytesRecorder, FullPrecisionSettings, Recorder};
-use remul_group::IoLayout;
+use remul_datasets::TaskData;
 
 use super::epoch_log::EpochLog;
 use crate::checkpoint;
@@ -38,7 +38,7 @@ pub(super) fn plot_weights(out: &Path) -> Result<()> {
 pub(super) fn to_cpu<B: Backend>(
     net: &Net<B>,
     config: &TrainConfig,
-    io: &IoLayout,
+    data: &TaskData,
 ) -> Result<Net<NdArray<f32>>> {
     let device = Default::default();
     let record = net.clone().into_record();
@@ -48,7 +48,7 @@ pub(super) fn to_cpu<B: Backend>(
         (),
     )
     .map_err(|e| TrainerError::Blob(e.to_string()))?;
-    let empty: Net<NdArray<f32>> = config.net.init(NetShape::of(io), &device);
+    let empty: Net<NdArray<f32>> = config.net.init(NetShape::of_task(data), &device);
     let record = Recorder::<NdArray<f32>>::load(
         &BinBytesRecorder::<FullPrecisionSettings>::default(),
         bytes,

@@ -8,7 +8,6 @@ use burn::optim::adaptor::OptimizerAdaptor;
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::{Adam, AdamConfig};
 use burn::tensor::backend::AutodiffBackend;
-use remul_group::IoLayout;
 use remul_group::random::rng_from_seed;
 
 use crate::checkpoint::{self, LoopState, RunState};
@@ -47,7 +46,7 @@ static SEEDED_INIT: std::sync::Mutex<()> = std::sync::Mutex::new(());
 /// `resume` those of the checkpoint in `out`.
 pub(super) fn start_or_resume<B: AutodiffBackend>(
     config: &TrainConfig,
-    io: &IoLayout,
+    shape: &NetShape,
     out: &Path,
     resume: bool,
     device: &B::Device,
@@ -61,7 +60,7 @@ pub(super) fn start_or_resume<B: AutodiffBackend>(
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         B::seed(device, config.seed);
-        config.net.init(NetShape::of(io), device)
+        config.net.init(shape.clone(), device)
     };
     let mut optim_config = AdamConfig::new();
     if config.weight_decay > 0.0 {

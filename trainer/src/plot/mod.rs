@@ -1,6 +1,11 @@
 //! PNG plots: a β sweep's (the paper's Figures 2 and 3: test MSE and the
-//! equivariance errors E and E' against β, mean ± spread over seeds), and
-//! GradNorm's α and β over a run's epochs.
+//! equivariance errors E and E' against β, mean ± spread over seeds),
+//! GradNorm's α and β over a run's epochs, and a loss landscape's contours
+//! ([`contour`]).
+
+mod contour;
+
+pub use contour::landscape_contour;
 
 use std::path::Path;
 use std::sync::OnceLock;

@@ -1,0 +1,59 @@
+//! A finished run read back from its folder: its configuration, metrics,
+//! data and best weights, for the subcommands that work on a run
+//! (`export`, `landscape`).
+
+use std::path::Path;
+
+use burn::module::Module;
+use burn::prelude::Backend;
+use remul_datasets::TaskData;
+
+use crate::checkpoint;
+use crate::cli::TaskArgs;
+use crate::config::TrainConfig;
+use crate::error::{Result, TrainerError};
+use crate::json::read_json;
+use crate::model::{Net, NetShape};
+use crate::run_metrics::RunMetrics;
+
+use super::data::load_task;
+
+/// What a run folder holds.
+pub(super) struct FinishedRun<B: Backend> {
+    pub config: TrainConfig,
+    pub metrics: RunMetrics,
+    pub data: TaskData,
+    pub net: Net<B>,
+}
+
+/// Reads the run in `dir`; the task comes from the run, where its data are
+/// from `task` (`--data-dir`, `--data`).
+pub(super) fn load<B: Backend>(
+    dir: &Path,
+    task: &TaskArgs,
+    device: &B::Device,
+) -> Result<FinishedRun<B>> {
+    let config: TrainConfig = read_json(&dir.join("config.json"))?;
+    let metrics: RunMetrics = read_json(&dir.join("metrics.json"))?;
+    let mut task = task.clone();
+    task.task = config.task.name;
+    task.motion = config.task.motion;
+    task.nbody_train = config.task.nbody.train;
+    task.nbody_eval = config.task.nbody.eval;
+    task.nbody_seed = config.task.nbody.seed;
+    let data = load_task(&task)?;
+    let empty: Net<B> = config.net.init(NetShape::of_task(&data), device);
+    let weights = dir.join("model");
+    let net = empty
+        .load_file(&weights, &checkpoint::recorder(), device)
+        .map_err(|e| TrainerError::Checkpoint {
+            path: weights,
+            reason: e.to_string(),
+        })?;
+    Ok(FinishedRun {
+        config,
+        metrics,
+        data,
+        net,
+    })
+}

@@ -18,6 +18,8 @@ pub fn train(args: &TrainArgs) -> Result<()> {
     let out = args.out_dir(&config);
     // Bad settings are reported before the run's header line.
     config.validate(&data)?;
+    // The weights the run starts from: augmentation and `none` fix them.
+    let (alpha, beta) = config.penalty.initial_weights(config.alpha, config.beta);
     eprintln!(
         "training {} on {} ({} train / {} val / {} test samples), penalty {:?} α={} β={}, {} epochs, device {} → {}",
         config.net.name(),
@@ -26,8 +28,8 @@ pub fn train(args: &TrainArgs) -> Result<()> {
         data.val.len(),
         data.test.len(),
         config.penalty,
-        config.alpha,
-        config.beta,
+        alpha,
+        beta,
         config.epochs,
         config.device.describe(),
         out.display()

@@ -10,7 +10,8 @@
 #     the graph with the lower validation MSE then trains the other seeds.
 #     MOCAP_EPOCHS (default 300) epochs: an all-pairs EGNN step costs ~0.4 s
 #     on one core, so the paper's 2000 epochs would take hours per run.
-#   `trainer landscape` on the first seed's n-body Transformer and EGNN.
+#   `trainer landscape` on the first seed's n-body Transformer (its REMUL loss,
+#     and L_obj alone) and EGNN.
 # Two runs go at a time (one per core); an interrupted script continues where
 # it stopped. Prints one `trainer report` table per task.
 set -euo pipefail
@@ -70,6 +71,10 @@ for name in transformer-remul egnn; do
   dir="$runs/nbody/$name-s$first_seed"
   [ -f "$dir/landscape.csv" ] || "$TRAINER" landscape --run "$dir" "$@"
 done
+# The Transformer's L_obj alone, as EGNN's loss is (its L_equi is zero).
+dir="$runs/nbody/transformer-remul-s$first_seed"
+[ -f "$dir/objective-only/landscape.csv" ] ||
+  "$TRAINER" landscape --run "$dir" --alpha 1 --beta 0 --output "$dir/objective-only" "$@"
 
 echo "n-body"
 "$TRAINER" report "$runs/nbody"

@@ -7,59 +7,16 @@
 //! `cargo bench -p remul-benches --bench step_cost`
 
 use burn::backend::{Autodiff, Flex, NdArray};
-use burn::optim::AdamConfig;
 use burn::tensor::backend::AutodiffBackend;
 use criterion::{Criterion, criterion_group, criterion_main};
-use remul_datasets::Split;
-use remul_group::random::{rng_from_seed, uniform_in};
-use remul_group::{Channel, Group, IoLayout, Layout};
-use remul_trainer::batch::{self, Halves};
-use remul_trainer::checkpoint::LoopState;
-use remul_trainer::config::TrainConfig;
-use remul_trainer::model::{Net, NetShape};
-use remul_trainer::normalize::Normalization;
+use remul_benches::{random_split, train_config, training_step};
+use remul_group::{Channel, IoLayout, Layout};
+use remul_trainer::model::NetShape;
 use remul_trainer::objective::Penalty;
-use remul_trainer::rotations::Rotations;
-use remul_trainer::training::step;
 
 // The trainer's allocator (see trainer/Cargo.toml).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// A mocap-shaped split of random numbers (values do not change the cost).
-fn mocap_like(samples: usize) -> (IoLayout, Split) {
-    let io = IoLayout {
-        input: Layout::new(31, &[Channel::Position, Channel::Vector]).expect("layout"),
-        output: Layout::new(31, &[Channel::Position]).expect("layout"),
-    };
-    let mut rng = rng_from_seed(0);
-    let mut draw = |n: usize| {
-        (0..n)
-            .map(|_| uniform_in(&mut rng, -1.0, 1.0))
-            .collect::<Vec<f32>>()
-    };
-    let (x, y) = (
-        draw(samples * io.input.len()),
-        draw(samples * io.output.len()),
-    );
-    let split = Split::from_rows(&io, x, y).expect("split");
-    (io, split)
-}
-
-fn config(model: &str, penalty: &str) -> TrainConfig {
-    use clap::Parser;
-    let cli = remul_trainer::cli::Cli::try_parse_from([
-        "trainer",
-        "--task",
-        "mocap",
-        "--model",
-        model,
-        "--penalty",
-        penalty,
-    ])
-    .expect("flags");
-    cli.train.config().expect("config")
-}
 
 fn bench_steps(c: &mut Criterion) {
     bench_backend::<Autodiff<Flex>>(c, "flex");
@@ -67,55 +24,22 @@ fn bench_steps(c: &mut Criterion) {
 }
 
 fn bench_backend<B: AutodiffBackend>(c: &mut Criterion, backend: &str) {
-    let (io, split) = mocap_like(12);
-    let device = B::Device::default();
-    let indices: Vec<usize> = (0..12).collect();
-    let rotations = Rotations::Fresh(Group::So3);
+    let io = IoLayout {
+        input: Layout::new(31, &[Channel::Position, Channel::Vector]).expect("layout"),
+        output: Layout::new(31, &[Channel::Position]).expect("layout"),
+    };
+    let split = random_split(&io, 12);
     for model in ["mlp", "transformer"] {
         let mut group = c.benchmark_group(format!("step/{backend}/{model}"));
         for penalty in ["none", "constant", "gradnorm"] {
-            let config = config(model, penalty);
-            let net: Net<B> = config.net.init(NetShape::of(&io), &device);
-            let mut optim = AdamConfig::new().init::<B, Net<B>>();
-            let (alpha, beta) = config.penalty.initial_weights(config.alpha, config.beta);
-            let mut state = LoopState {
-                epochs_done: 0,
-                alpha,
-                beta,
-                gradnorm: config.gradnorm.clone(),
-                rng: rng_from_seed(1),
-                best: None,
-                steps: 0,
-                elapsed_s: 0.0,
-            };
-            let (plain, rotated) = config.penalty.halves(alpha, beta);
-            let mut rng = rng_from_seed(2);
-            let mut net = Some(net);
+            let config = train_config(&["--task", "mocap", "--model", model, "--penalty", penalty]);
             let name = match config.penalty {
                 Penalty::None => "plain",
                 Penalty::Constant => "remul",
                 _ => "remul+gradnorm",
             };
-            group.bench_function(name, |b| {
-                b.iter(|| {
-                    let batch = batch::prepare(
-                        &io,
-                        &Normalization::IDENTITY,
-                        &split,
-                        &indices,
-                        Halves { plain, rotated },
-                        &rotations,
-                        &mut rng,
-                    )
-                    .expect("batch");
-                    let current = net.take().expect("model");
-                    let (next, losses) =
-                        step(current, &mut optim, &batch, &config, &mut state, &device)
-                            .expect("step");
-                    net = Some(next);
-                    losses
-                })
-            });
+            let mut step = training_step::<B>(&config, &io, NetShape::of(&io), &split);
+            group.bench_function(name, |b| b.iter(|| step.run()));
         }
         group.finish();
     }

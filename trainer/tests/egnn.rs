@@ -227,6 +227,8 @@ fn what_egnn_cannot_do_is_refused_before_a_run() {
         "bones",
     ])
     .unwrap();
+    // Reports and run folders keep the graphs apart.
+    assert_eq!(config.net.name(), "egnn-bones");
     let data = config.task.load(Path::new("unused")).unwrap();
     let why = refused(config.validate(&data));
     assert!(why.contains("bones"), "{why}");

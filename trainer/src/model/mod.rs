@@ -59,11 +59,13 @@ impl NetConfig {
         }
     }
 
-    /// Short name for logs.
+    /// Short name for logs, reports and default run folders (an EGNN on
+    /// the bones says so, so that `trainer report` keeps the graphs apart).
     pub fn name(&self) -> &'static str {
         match self {
             Self::Mlp(_) => "mlp",
             Self::Transformer(_) => "transformer",
+            Self::Egnn(c) if c.graph == egnn::Graph::Bones => "egnn-bones",
             Self::Egnn(_) => "egnn",
         }
     }

@@ -75,7 +75,7 @@ if ! train mlp-gpu-10 240 --model mlp --device cuda --epochs 10 --validate-every
 fi
 train mlp-cpu-10 120 --model mlp --device cpu --epochs 10 --validate-every 5
 paste -d, "$out/mlp-gpu-10/epochs.csv" "$out/mlp-cpu-10/epochs.csv" 2>/dev/null |
-  awk -F, 'NR > 1 { printf "  epoch %s  L_obj gpu %s cpu %s  L_equi gpu %s cpu %s  val gpu %s cpu %s\n", $1, $2, $9, $3, $10, $6, $13 }' |
+  awk -F, 'NR > 1 { printf "  epoch %s  L_obj gpu %s cpu %s  L_equi gpu %s cpu %s  val gpu %s cpu %s\n", $1, $2, $10, $3, $11, $6, $14 }' |
   tee -a "$summary"
 
 say "== 2. time per step: fusion and autotune on, off, and PyTorch on the same GPU"

@@ -119,6 +119,6 @@ impl<B: AutodiffBackend, O: Optimizer<Net<B>, B>> TrainingStep<'_, B, O> {
         )
         .expect("step");
         self.net = Some(next);
-        losses
+        (losses.obj, losses.equi)
     }
 }

@@ -10,7 +10,8 @@ use remul_group::random::GroupRng;
 use crate::normalize::{Frame, Normalization};
 use crate::rotations::Rotations;
 
-/// Rows of one step: first the plain half, then the rotated half.
+/// Rows of one step: first the plain half, then the rotated half, then
+/// the blocks a distilled student adds (`crate::distill`).
 #[derive(Clone, Debug, Default)]
 pub struct StepBatch {
     /// `rows × input_len` normalised inputs.
@@ -21,12 +22,40 @@ pub struct StepBatch {
     pub plain: usize,
     /// Rows of the rotated half.
     pub rotated: usize,
+    /// Further blocks of rows, each with its own weight in the loss.
+    pub extra: Vec<Block>,
+}
+
+/// Rows after the two halves whose loss enters with its own weight.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Block {
+    /// Rows in the block.
+    pub rows: usize,
+    /// Weight of the block's loss.
+    pub weight: f64,
 }
 
 impl StepBatch {
     /// All rows.
     pub fn rows(&self) -> usize {
-        self.plain + self.rotated
+        self.plain + self.rotated + self.extra.iter().map(|b| b.rows).sum::<usize>()
+    }
+
+    /// Appends one sample in data units, normalised in its input's frame
+    /// (targets too: positions relative to the input's centroid).
+    pub fn push(
+        &mut self,
+        io: &IoLayout,
+        norm: &Normalization,
+        x: &[f32],
+        y: &[f32],
+    ) -> Result<(), remul_runtime::Error> {
+        let (at_x, at_y) = (self.inputs.len(), self.targets.len());
+        self.inputs.resize(at_x + io.input.len(), 0.0);
+        self.targets.resize(at_y + io.output.len(), 0.0);
+        let frame = Frame::of_input(&io.input, norm, x)?;
+        frame.normalize(&io.input, x, &mut self.inputs[at_x..])?;
+        frame.normalize(&io.output, y, &mut self.targets[at_y..])
     }
 }
 
@@ -51,18 +80,9 @@ pub fn prepare(
 ) -> Result<StepBatch, remul_runtime::Error> {
     let (n_in, n_out) = (io.input.len(), io.output.len());
     let mut batch = StepBatch::default();
-    // Targets are normalized in their input's frame (its centroid).
-    let push = |batch: &mut StepBatch, x: &[f32], y: &[f32]| {
-        let (at_x, at_y) = (batch.inputs.len(), batch.targets.len());
-        batch.inputs.resize(at_x + n_in, 0.0);
-        batch.targets.resize(at_y + n_out, 0.0);
-        let frame = Frame::of_input(&io.input, norm, x)?;
-        frame.normalize(&io.input, x, &mut batch.inputs[at_x..])?;
-        frame.normalize(&io.output, y, &mut batch.targets[at_y..])
-    };
     if halves.plain {
         for &i in indices {
-            push(&mut batch, split.input(i), split.target(i))?;
+            batch.push(io, norm, split.input(i), split.target(i))?;
         }
         batch.plain = indices.len();
     }
@@ -74,7 +94,7 @@ pub fn prepare(
             y.copy_from_slice(split.target(i));
             io.input.rotate(&g, &mut x)?;
             io.output.rotate(&g, &mut y)?;
-            push(&mut batch, &x, &y)?;
+            batch.push(io, norm, &x, &y)?;
         }
         batch.rotated = indices.len();
     }

@@ -6,6 +6,7 @@ use remul_group::Group;
 use serde::{Deserialize, Serialize};
 
 use crate::device::DeviceKind;
+use crate::distill::DistillConfig;
 use crate::error::{Result, TrainerError};
 use crate::model::NetConfig;
 use crate::objective::{GradNorm, LossKind, Penalty};
@@ -58,6 +59,9 @@ pub struct TrainConfig {
     pub checkpoint_every: usize,
     /// Where it runs (not part of what must match on resume).
     pub device: DeviceKind,
+    /// A distilled student's teachers and teacher terms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distill: Option<DistillConfig>,
 }
 
 impl TrainConfig {
@@ -88,7 +92,9 @@ impl TrainConfig {
         if !(self.alpha >= 0.0 && self.beta >= 0.0) {
             return invalid("α and β must be non-negative numbers");
         }
-        if self.penalty == Penalty::Constant && self.alpha == 0.0 && self.beta == 0.0 {
+        if let Some(distill) = &self.distill {
+            distill.validate()?;
+        } else if self.penalty == Penalty::Constant && self.alpha == 0.0 && self.beta == 0.0 {
             return invalid("α and β are both zero: there is nothing to train");
         }
         if self.penalty == Penalty::Gradnorm && !(self.alpha > 0.0 && self.beta > 0.0) {

@@ -25,9 +25,94 @@ pub struct Predictor<'a, B: Backend> {
     pub device: &'a B::Device,
 }
 
-impl<B: Backend> Predictor<'_, B> {
+/// Anything that maps inputs to outputs in data units — one model
+/// ([`Predictor`]) or several averaged (`crate::distill::Ensemble`) — and
+/// what is measured through that map alone.
+pub trait Predict {
+    /// The input/output layout.
+    fn io(&self) -> &IoLayout;
+
     /// `f` on `rows` inputs stacked in `inputs`; outputs stacked in data units.
-    pub fn predict_rows(&self, inputs: &[f32]) -> Result<Vec<f32>> {
+    fn predict_rows(&self, inputs: &[f32]) -> Result<Vec<f32>>;
+
+    /// `f` on every input of a split.
+    fn predict_split(&self, split: &Split) -> Result<Vec<f32>> {
+        self.predict_rows(&split.inputs)
+    }
+
+    /// Mean squared error on a split (over samples × outputs), data units.
+    fn mse(&self, split: &Split) -> Result<f64> {
+        Ok(mse(&self.predict_split(split)?, &split.targets))
+    }
+
+    /// Mean squared error on the rotated copy of a split (every sample
+    /// under its own rotation from `group`, [`rotated_test`]), data units.
+    fn rotated_mse(&self, split: &Split, group: &Group) -> Result<f64> {
+        self.mse(&rotated_copy(split, self.io(), group)?)
+    }
+
+    /// E (eq. 12) and E' (eq. 13) over a split with `m` rotations from `group`.
+    ///
+    /// [`metrics::measure`] asks for f(x) and then f(φ(g_i)x) for the same
+    /// seeded g_1..g_M for every sample; this computes those M + 1 outputs
+    /// in one batched pass when a sample starts and serves them from a
+    /// cache (checked bit for bit), so the metric stays the shared crate's.
+    fn equivariance(
+        &self,
+        split: &Split,
+        group: &Group,
+        m: usize,
+        seed: u64,
+    ) -> Result<EquivarianceReport, remul_group::Error> {
+        let io = self.io();
+        let n_in = io.input.len();
+        let n_out = io.output.len();
+        let mut cache_in: Vec<f32> = Vec::new();
+        let mut cache_out: Vec<f32> = Vec::new();
+        let mut next = 0usize;
+        let predictor = |x: &[f32], y: &mut [f32]| {
+            let hit = cache_in.get(next * n_in..(next + 1) * n_in) == Some(x);
+            if !hit {
+                cache_in.clear();
+                cache_in.extend_from_slice(x);
+                let mut rng = rng_from_seed(seed);
+                let mut rotated = x.to_vec();
+                for _ in 0..m {
+                    let g = group.sample(&mut rng);
+                    rotated.copy_from_slice(x);
+                    // The layout is the one measure() checks x against.
+                    let _ = io.input.rotate(&g, &mut rotated);
+                    cache_in.extend_from_slice(&rotated);
+                }
+                // Lengths are the layout's, so this does not fail; if it
+                // did, NaN outputs would make the metric visibly NaN.
+                cache_out = self
+                    .predict_rows(&cache_in)
+                    .unwrap_or_else(|_| vec![f32::NAN; cache_in.len() / n_in * n_out]);
+                next = 0;
+            }
+            y.copy_from_slice(&cache_out[next * n_out..(next + 1) * n_out]);
+            next += 1;
+        };
+        let mut scratch = vec![0.0; metrics::scratch_len(io)];
+        metrics::measure(
+            predictor,
+            split.inputs_iter(),
+            io,
+            group,
+            m,
+            seed,
+            &mut scratch,
+        )
+    }
+}
+
+impl<B: Backend> Predict for Predictor<'_, B> {
+    fn io(&self) -> &IoLayout {
+        self.io
+    }
+
+    fn predict_rows(&self, inputs: &[f32]) -> Result<Vec<f32>> {
         let (n_in, n_out) = (self.io.input.len(), self.io.output.len());
         let rows = inputs.len() / n_in;
         let mut out = vec![0.0f32; rows * n_out];
@@ -61,76 +146,6 @@ impl<B: Backend> Predictor<'_, B> {
             }
         }
         Ok(out)
-    }
-
-    /// `f` on every input of a split.
-    pub fn predict_split(&self, split: &Split) -> Result<Vec<f32>> {
-        self.predict_rows(&split.inputs)
-    }
-
-    /// Mean squared error on a split (over samples × outputs), data units.
-    pub fn mse(&self, split: &Split) -> Result<f64> {
-        Ok(mse(&self.predict_split(split)?, &split.targets))
-    }
-
-    /// Mean squared error on the rotated copy of a split (every sample
-    /// under its own rotation from `group`, [`rotated_test`]), data units.
-    pub fn rotated_mse(&self, split: &Split, group: &Group) -> Result<f64> {
-        self.mse(&rotated_copy(split, self.io, group)?)
-    }
-
-    /// E (eq. 12) and E' (eq. 13) over a split with `m` rotations from `group`.
-    ///
-    /// [`metrics::measure`] asks for f(x) and then f(φ(g_i)x) for the same
-    /// seeded g_1..g_M for every sample; this predictor computes those M + 1
-    /// outputs in one batched pass when a sample starts and serves them from
-    /// a cache (checked bit for bit), so the metric stays the shared crate's.
-    pub fn equivariance(
-        &self,
-        split: &Split,
-        group: &Group,
-        m: usize,
-        seed: u64,
-    ) -> Result<EquivarianceReport, remul_group::Error> {
-        let n_in = self.io.input.len();
-        let n_out = self.io.output.len();
-        let mut cache_in: Vec<f32> = Vec::new();
-        let mut cache_out: Vec<f32> = Vec::new();
-        let mut next = 0usize;
-        let predictor = |x: &[f32], y: &mut [f32]| {
-            let hit = cache_in.get(next * n_in..(next + 1) * n_in) == Some(x);
-            if !hit {
-                cache_in.clear();
-                cache_in.extend_from_slice(x);
-                let mut rng = rng_from_seed(seed);
-                let mut rotated = x.to_vec();
-                for _ in 0..m {
-                    let g = group.sample(&mut rng);
-                    rotated.copy_from_slice(x);
-                    // The layout is the one measure() checks x against.
-                    let _ = self.io.input.rotate(&g, &mut rotated);
-                    cache_in.extend_from_slice(&rotated);
-                }
-                // Lengths are the layout's, so this does not fail; if it
-                // did, NaN outputs would make the metric visibly NaN.
-                cache_out = self
-                    .predict_rows(&cache_in)
-                    .unwrap_or_else(|_| vec![f32::NAN; cache_in.len() / n_in * n_out]);
-                next = 0;
-            }
-            y.copy_from_slice(&cache_out[next * n_out..(next + 1) * n_out]);
-            next += 1;
-        };
-        let mut scratch = vec![0.0; metrics::scratch_len(self.io)];
-        metrics::measure(
-            predictor,
-            split.inputs_iter(),
-            self.io,
-            group,
-            m,
-            seed,
-            &mut scratch,
-        )
     }
 }
 

@@ -14,7 +14,7 @@ use remul_runtime::{ExportMetrics, Model, Quant};
 use serde::Serialize;
 
 use crate::error::{Result, TrainerError};
-use crate::evaluate::Predictor;
+use crate::evaluate::{Predict, Predictor};
 use crate::files::write_atomically;
 use crate::model::transformer::LAYER_NORM_EPS;
 use crate::model::{Activation, Net};

@@ -24,7 +24,7 @@ use remul_group::random::{rng_from_seed, standard_normal};
 use remul_group::{Group, IoLayout};
 
 use crate::error::{Result, TrainerError};
-use crate::evaluate::{Predictor, rotated_copy};
+use crate::evaluate::{Predict, Predictor, rotated_copy};
 use crate::model::Net;
 use crate::normalize::Normalization;
 

@@ -11,7 +11,8 @@
 //!   a sweep's finished runs, drawn with [`plot`]; [`run_metrics`] is what
 //!   a run reports, [`checkpoint`] what makes it resumable, [`json`] and
 //!   [`files`] how its files are written, [`stats`] the mean ± spread over
-//!   seeds; [`export`] writes the blob the no_std runtime runs.
+//!   seeds; [`export`] writes the blob the no_std runtime runs;
+//!   [`distill`] reads finished runs as a student's teachers.
 //! - what a run is made of: [`config`] (every setting, checked against the
 //!   data), [`task`] (the data, and the paper's defaults per task),
 //!   [`device`] (the backend), [`model`], [`objective`] (the losses, and how
@@ -27,6 +28,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod device;
+pub mod distill;
 pub mod error;
 pub mod evaluate;
 pub mod export;

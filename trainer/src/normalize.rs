@@ -8,7 +8,7 @@
 //! module only measures the scales.
 
 use remul_datasets::Split;
-use remul_group::{Channel, IoLayout};
+use remul_group::{Channel, IoLayout, Layout};
 pub use remul_runtime::{Frame, Normalization};
 
 /// Measures the scales on a training split: the root-mean-square of each
@@ -22,17 +22,12 @@ pub fn fit(io: &IoLayout, train: &Split, center: bool, scale: bool) -> Normaliza
     if !scale || train.is_empty() {
         return centred_only;
     }
-    let kinds: Vec<usize> = io
-        .input
-        .channels()
+    let kinds: Vec<usize> = channel_of_numbers(&io.input)
         .iter()
-        .flat_map(|c| {
-            let k = match c {
-                Channel::Scalar => 0,
-                Channel::Vector => 1,
-                Channel::Position => 2,
-            };
-            std::iter::repeat_n(k, c.width())
+        .map(|c| match c {
+            Channel::Scalar => 0,
+            Channel::Vector => 1,
+            Channel::Position => 2,
         })
         .collect();
     let mut sums = [0.0f64; 3];
@@ -59,5 +54,24 @@ pub fn fit(io: &IoLayout, train: &Split, center: bool, scale: bool) -> Normaliza
         position_scale: rms(2),
         vector_scale: rms(1),
         scalar_scale: rms(0),
+    }
+}
+
+/// The channel of every number of one entity of `layout` (a layout repeats
+/// them entity after entity).
+pub fn channel_of_numbers(layout: &Layout) -> Vec<Channel> {
+    layout
+        .channels()
+        .iter()
+        .flat_map(|&c| std::iter::repeat_n(c, c.width()))
+        .collect()
+}
+
+/// The scale `norm` divides a channel's numbers by.
+pub fn scale_of(norm: &Normalization, channel: Channel) -> f32 {
+    match channel {
+        Channel::Scalar => norm.scalar_scale,
+        Channel::Vector => norm.vector_scale,
+        Channel::Position => norm.position_scale,
     }
 }

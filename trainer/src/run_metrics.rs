@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::checkpoint::LoopState;
 use crate::config::TrainConfig;
 use crate::error::Result;
-use crate::evaluate::Predictor;
+use crate::evaluate::{Predict, Predictor};
 use crate::normalize::Normalization;
 use crate::objective::Penalty;
 
@@ -65,6 +65,9 @@ pub struct RunMetrics {
     pub step_ms: f64,
     /// The normalisation the model uses.
     pub normalization: Normalization,
+    /// A distilled student's number of teachers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub teachers: Option<usize>,
 }
 
 impl RunMetrics {
@@ -121,6 +124,7 @@ impl RunMetrics {
             wall_time_s: state.elapsed_s,
             step_ms: 1000.0 * state.elapsed_s / state.steps.max(1) as f64,
             normalization: *predictor.norm,
+            teachers: config.distill.as_ref().map(|d| d.teachers.len()),
         })
     }
 }

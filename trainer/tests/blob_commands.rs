@@ -17,14 +17,7 @@ fn the_blob_subcommands_work_end_to_end() {
     std::fs::create_dir_all(&dir).unwrap();
     let (blob, run) = (dir.join("model.bin"), dir.join("run"));
     let (blob, run) = (blob.to_str().unwrap(), run.to_str().unwrap());
-    let task = [
-        "--task",
-        "nbody",
-        "--nbody-train",
-        "16",
-        "--nbody-eval",
-        "16",
-    ];
+    let task = common::TINY_NBODY;
     let mut train = vec![
         "--model",
         "mlp",

@@ -58,14 +58,7 @@ fn built_in_tasks_written_as_custom_datasets_train_the_same() {
         "3e-4",
         "--quiet",
     ];
-    let nbody = [
-        "--task",
-        "nbody",
-        "--nbody-train",
-        "16",
-        "--nbody-eval",
-        "16",
-    ];
+    let nbody = common::TINY_NBODY;
     let mocap = ["--task", "mocap", "--data-dir", data_dir, "--offline"];
     for (name, task, decay) in [("nbody", &nbody[..], "0"), ("mocap", &mocap[..], "1e-10")] {
         let copy = dir.join(name);

@@ -13,7 +13,7 @@ use remul_trainer::TrainerError;
 use remul_trainer::cli::Cli;
 use remul_trainer::config::TrainConfig;
 use remul_trainer::device::{DeviceKind, dispatch};
-use remul_trainer::evaluate::Predictor;
+use remul_trainer::evaluate::{Predict, Predictor};
 use remul_trainer::model::{EgnnConfig, Graph, Net, NetConfig, NetShape};
 use remul_trainer::normalize::Normalization;
 use remul_trainer::training::TrainJob;

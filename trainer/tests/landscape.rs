@@ -8,7 +8,7 @@ use burn::prelude::*;
 use remul_datasets::Split;
 use remul_group::random::{rng_from_seed, standard_normal};
 use remul_group::{Channel, Group, IoLayout, Layout};
-use remul_trainer::evaluate::Predictor;
+use remul_trainer::evaluate::{Predict, Predictor};
 use remul_trainer::landscape::{self, Directions, LandscapeSpec, Trained};
 use remul_trainer::model::{Activation, MlpConfig, Net, NetConfig, NetShape};
 use remul_trainer::normalize::Normalization;
@@ -116,13 +116,8 @@ fn the_command_writes_csv_png_and_json_and_starts_at_the_runs_train_mse() {
     let dir = common::scratch_dir("landscape");
     let run = dir.join("run");
     let run_s = run.display().to_string();
-    let (code, _, err) = common::trainer(&[
-        "--task",
-        "nbody",
-        "--nbody-train",
-        "16",
-        "--nbody-eval",
-        "16",
+    let mut train = common::TINY_NBODY.to_vec();
+    train.extend_from_slice(&[
         "--model",
         "mlp",
         "--hidden",
@@ -135,6 +130,7 @@ fn the_command_writes_csv_png_and_json_and_starts_at_the_runs_train_mse() {
         "--out",
         &run_s,
     ]);
+    let (code, _, err) = common::trainer(&train);
     assert_eq!(code, 0, "{err}");
     let out = dir.join("landscape");
     let out_s = out.display().to_string();

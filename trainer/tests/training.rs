@@ -7,16 +7,14 @@ use std::path::Path;
 use remul_datasets::TaskData;
 use remul_trainer::cli::{Cli, Command};
 use remul_trainer::config::TrainConfig;
-use remul_trainer::device::{DeviceKind, dispatch};
 use remul_trainer::run_metrics::RunMetrics;
-use remul_trainer::training::TrainJob;
 use remul_trainer::{TrainerError, task};
 
 use clap::Parser;
 
 mod common;
 
-use common::{scratch_dir, sweep_flags};
+use common::{run_job as run, scratch_dir, sweep_flags};
 
 /// A small n-body configuration: 32 training samples, 64 for each other split.
 fn tiny_nbody(extra: &[&str]) -> (TrainConfig, TaskData) {
@@ -47,23 +45,6 @@ fn tiny_nbody(extra: &[&str]) -> (TrainConfig, TaskData) {
     let config = cli.train.config().unwrap();
     let data = config.task.load(Path::new("unused")).unwrap();
     (config, data)
-}
-
-fn run(
-    config: &TrainConfig,
-    data: &TaskData,
-    out: &Path,
-    resume: bool,
-) -> Result<RunMetrics, TrainerError> {
-    let job = TrainJob {
-        config: config.clone(),
-        data: data.clone(),
-        out: out.to_path_buf(),
-        resume,
-        progress: false,
-        after: None,
-    };
-    dispatch(DeviceKind::Cpu, job)?
 }
 
 fn csv_column(out: &Path, column: &str) -> Vec<f64> {

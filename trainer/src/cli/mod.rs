@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::beta_sweep::SweepPlan;
 use crate::config::TrainConfig;
 use crate::device::DeviceKind;
+use crate::distill::DistillConfig;
 use crate::error::Result;
 use crate::export::QuantArg;
 use crate::model::{
@@ -38,6 +39,11 @@ pub struct Cli {
 pub enum Command {
     /// Train one model (the same as giving no subcommand).
     Train(TrainArgs),
+    /// Train a student on finished runs' predictions (one teacher or the
+    /// mean of several) as well as on the labels.
+    Distill(DistillArgs),
+    /// A teacher ensemble's own figures: test MSE, rotated-test MSE, E, E'.
+    Ensemble(EnsembleArgs),
     /// Print what a task's splits hold (downloading missing mocap files).
     Data(DataArgs),
     /// Train over several β (and seeds) and plot test MSE and E against β.
@@ -57,6 +63,76 @@ pub enum Command {
     /// The loss around a finished run's weights along two random
     /// directions (filter-normalised, seeded): CSV and a contour PNG.
     Landscape(LandscapeArgs),
+}
+
+/// Options of `trainer distill`: the teachers and their terms' weights,
+/// then every training flag, which applies to the student. The labels'
+/// weight is `--alpha`, REMUL's L_equi `--beta` with `--penalty`.
+#[derive(Clone, Debug, Args)]
+pub struct DistillArgs {
+    /// A teacher's run folder; repeat the flag for an ensemble (the mean
+    /// of the teachers' predictions).
+    #[arg(long = "teacher", value_name = "RUN", required = true)]
+    pub teachers: Vec<PathBuf>,
+    /// Weight of ℓ(f(x), T(x)): the teacher on the training inputs.
+    #[arg(long, default_value_t = 0.0, value_parser = finite_non_negative)]
+    pub teacher_weight: f64,
+    /// Weight of ℓ(f(x̃), T(x̃)): the teacher on training inputs with
+    /// Gaussian noise added.
+    #[arg(long, default_value_t = 1.0, value_parser = finite_non_negative)]
+    pub noisy_weight: f64,
+    /// σ of that noise, in units of each channel's scale (the units the
+    /// model sees).
+    #[arg(long, default_value_t = 0.1, value_parser = finite_non_negative)]
+    pub noise: f64,
+    /// Weight of ℓ(f(φ(g)x̃), ρ(g)T(x̃)): the rotated teacher, a fresh g
+    /// per sample and step.
+    #[arg(long, default_value_t = 1.0, value_parser = finite_non_negative)]
+    pub rotated_weight: f64,
+    /// Make the teacher the mean of ρ(g)⁻¹T(φ(g)x) over K rotations drawn
+    /// at every step (0: the teacher as it is).
+    #[arg(long, value_name = "K", default_value_t = 0)]
+    pub symmetrize: usize,
+    /// The student's training options.
+    #[command(flatten)]
+    pub train: TrainArgs,
+}
+
+impl DistillArgs {
+    /// The student's run configuration.
+    pub fn config(&self) -> Result<TrainConfig> {
+        let mut config = self.train.config()?;
+        config.distill = Some(DistillConfig {
+            teachers: self.teachers.clone(),
+            teacher_weight: self.teacher_weight,
+            noisy_weight: self.noisy_weight,
+            noise: self.noise,
+            rotated_weight: self.rotated_weight,
+            symmetrize: self.symmetrize,
+        });
+        Ok(config)
+    }
+}
+
+/// Options of `trainer ensemble`.
+#[derive(Clone, Debug, Args)]
+pub struct EnsembleArgs {
+    /// The runs averaged (finished runs of one task).
+    #[arg(required = true, value_name = "RUN")]
+    pub runs: Vec<PathBuf>,
+    /// Also measure the ensemble symmetrised over K rotations (the mean of
+    /// ρ(g)⁻¹T(φ(g)x), K rotations drawn once from `--seed`).
+    #[arg(long, value_name = "K")]
+    pub symmetrize: Option<usize>,
+    /// Group samples M for E and E'.
+    #[arg(long, default_value_t = 100, value_parser = at_least_one)]
+    pub group_samples: usize,
+    /// Seed of E's rotations and of the symmetrising ones.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Where the task's data are (the task itself comes from the runs).
+    #[command(flatten)]
+    pub task: TaskArgs,
 }
 
 /// Options of `trainer landscape`.
@@ -460,6 +536,7 @@ impl TrainArgs {
             eval_group_samples: self.eval_group_samples,
             checkpoint_every: self.checkpoint_every.max(1),
             device: self.device,
+            distill: None,
         })
     }
 
@@ -504,10 +581,15 @@ impl TrainArgs {
 
     /// The run folder.
     pub fn out_dir(&self, config: &TrainConfig) -> PathBuf {
+        let distilled = if config.distill.is_some() {
+            "-distilled"
+        } else {
+            ""
+        };
         self.out.clone().unwrap_or_else(|| {
             PathBuf::from("runs").join(
                 format!(
-                    "{}-{}-{:?}-b{}-s{}",
+                    "{}-{}{distilled}-{:?}-b{}-s{}",
                     config.task.label(),
                     config.net.name(),
                     config.penalty,

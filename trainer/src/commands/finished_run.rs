@@ -35,13 +35,7 @@ pub(super) fn load<B: Backend>(
 ) -> Result<FinishedRun<B>> {
     let config: TrainConfig = read_json(&dir.join("config.json"))?;
     let metrics: RunMetrics = read_json(&dir.join("metrics.json"))?;
-    let mut task = task.clone();
-    task.task = config.task.name;
-    task.motion = config.task.motion;
-    task.nbody_train = config.task.nbody.train;
-    task.nbody_eval = config.task.nbody.eval;
-    task.nbody_seed = config.task.nbody.seed;
-    let data = load_task(&task)?;
+    let data = load_task_of(&config, task)?;
     let empty: Net<B> = config.net.init(NetShape::of_task(&data), device);
     let weights = dir.join("model");
     let net = empty
@@ -56,4 +50,19 @@ pub(super) fn load<B: Backend>(
         data,
         net,
     })
+}
+
+/// The data of the task `config` was trained on, from where `task` says
+/// they are (`--data-dir`, `--data`).
+pub(super) fn load_task_of(config: &TrainConfig, task: &TaskArgs) -> Result<TaskData> {
+    let mut task = task.clone();
+    task.task = config.task.name;
+    task.motion = config.task.motion;
+    task.nbody_train = config.task.nbody.train;
+    task.nbody_eval = config.task.nbody.eval;
+    task.nbody_seed = config.task.nbody.seed;
+    if config.task.dataset.is_some() {
+        task.dataset = config.task.dataset.clone();
+    }
+    load_task(&task)
 }

@@ -2,6 +2,8 @@
 
 mod blob;
 mod data;
+mod distill;
+mod ensemble;
 mod finished_run;
 mod landscape;
 mod report;
@@ -12,6 +14,8 @@ mod train;
 
 pub use blob::{eval, export_after_training, export_run, inspect, predict, print_export};
 pub use data::{data, load_task};
+pub use distill::distill;
+pub use ensemble::ensemble;
 pub use landscape::landscape;
 pub use report::report;
 pub use run::main;

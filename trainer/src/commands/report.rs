@@ -51,10 +51,15 @@ pub fn report(args: &ReportArgs) -> Result<()> {
             crate::objective::Penalty::Gradnorm => "adaptive".into(),
             _ => "-".into(),
         };
+        // Distilled students are kept apart from the same model on labels.
+        let model = match m.teachers {
+            Some(n) => format!("{} ← {n} teachers", m.model),
+            None => m.model.clone(),
+        };
         groups
             .entry((
                 m.task.clone(),
-                m.model.clone(),
+                model,
                 format!("{:?}", m.penalty).to_lowercase(),
                 beta,
             ))

@@ -27,6 +27,8 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         None => super::train(&cli.train),
         Some(Command::Train(args)) => super::train(&args),
+        Some(Command::Distill(args)) => super::distill(&args),
+        Some(Command::Ensemble(args)) => super::ensemble(&args),
         Some(Command::Data(args)) => super::data(&args),
         Some(Command::Sweep(args)) => super::sweep(&args),
         Some(Command::Report(args)) => super::report(&args),

@@ -3,6 +3,7 @@
 use std::io::IsTerminal;
 
 use crate::cli::TrainArgs;
+use crate::config::TrainConfig;
 use crate::device::dispatch;
 use crate::error::Result;
 use crate::run_metrics::RunMetrics;
@@ -13,15 +14,23 @@ use super::data::load_task;
 
 /// Trains one model and prints its metrics.
 pub fn train(args: &TrainArgs) -> Result<()> {
-    let config = args.config()?;
+    train_with(args, args.config()?)
+}
+
+/// Trains the model of `config` (made from `args`, perhaps a distilled
+/// student's) and prints its metrics.
+pub(super) fn train_with(args: &TrainArgs, config: TrainConfig) -> Result<()> {
     let data = load_task(&args.task)?;
     let out = args.out_dir(&config);
     // Bad settings are reported before the run's header line.
     config.validate(&data)?;
     // The weights the run starts from: augmentation and `none` fix them.
     let (alpha, beta) = config.penalty.initial_weights(config.alpha, config.beta);
+    let teachers = config.distill.as_ref().map_or(String::new(), |d| {
+        format!(" from {} teacher(s)", d.teachers.len())
+    });
     eprintln!(
-        "training {} on {} ({} train / {} val / {} test samples), penalty {:?} α={} β={}, {} epochs, device {} → {}",
+        "training {}{teachers} on {} ({} train / {} val / {} test samples), penalty {:?} α={} β={}, {} epochs, device {} → {}",
         config.net.name(),
         config.task.label(),
         data.train.len(),

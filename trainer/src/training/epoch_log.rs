@@ -1,10 +1,12 @@
-//! `epochs.csv`: one row per epoch (losses, α, β, validation MSE, time),
+//! `epochs.csv`: one row per epoch (losses, α, β, validation MSE, time,
+//! and the teacher terms' weighted loss of a distilled student),
 //! flushed as it is written so that a killed run keeps its history.
 
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use super::Losses;
 use crate::error::{Result, TrainerError};
 
 /// A (epoch, value) curve read back from the log.
@@ -18,7 +20,8 @@ pub(super) struct EpochLog {
 
 impl EpochLog {
     const FILE: &'static str = "epochs.csv";
-    const HEADER: &'static str = "epoch,obj_loss,equi_loss,alpha,beta,val_mse,elapsed_s";
+    const HEADER: &'static str =
+        "epoch,obj_loss,equi_loss,alpha,beta,val_mse,elapsed_s,teacher_loss";
 
     /// Starts the log of run folder `out`, keeping the rows of epochs up
     /// to `keep_through` (the checkpoint's) from an earlier session.
@@ -49,15 +52,16 @@ impl EpochLog {
     pub(super) fn row(
         &mut self,
         epoch: usize,
-        (obj, equi): (f64, f64),
+        losses: Losses,
         (alpha, beta): (f64, f64),
         val: Option<f64>,
         elapsed: f64,
     ) -> Result<()> {
         let val = val.map_or(String::new(), |v| format!("{v:.6e}"));
+        let Losses { obj, equi, extra } = losses;
         writeln!(
             self.file,
-            "{epoch},{obj:.6e},{equi:.6e},{alpha:.6},{beta:.6},{val},{elapsed:.2}"
+            "{epoch},{obj:.6e},{equi:.6e},{alpha:.6},{beta:.6},{val},{elapsed:.2},{extra:.6e}"
         )
         .and_then(|_| self.file.flush())
         .map_err(|e| TrainerError::io(&self.path, e))

@@ -13,7 +13,7 @@ mod progress;
 mod start;
 mod step;
 
-pub use step::step;
+pub use step::{Losses, step};
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -32,8 +32,9 @@ use crate::batch::{self, Halves};
 use crate::checkpoint;
 use crate::config::TrainConfig;
 use crate::device::BackendJob;
+use crate::distill::{Distiller, Ensemble};
 use crate::error::{Result, TrainerError};
-use crate::evaluate::Predictor;
+use crate::evaluate::{Predict, Predictor};
 use crate::json::write_json;
 use crate::model::{Net, NetShape};
 use crate::normalize::Normalization;
@@ -80,15 +81,17 @@ impl BackendJob for TrainJob {
 }
 
 /// What every phase of a run reads and none changes.
-struct Setup<'a, B: Backend> {
+struct Setup<'a, B: AutodiffBackend> {
     config: &'a TrainConfig,
     rotations: &'a Rotations,
     data: &'a TaskData,
     norm: &'a Normalization,
     device: &'a B::Device,
+    /// A distilled student's teacher terms (teachers need no gradients).
+    distiller: Option<&'a Distiller<Ensemble<B::InnerBackend>>>,
 }
 
-impl<'a, B: Backend> Setup<'a, B> {
+impl<'a, B: AutodiffBackend> Setup<'a, B> {
     /// `net` in data units, as the setup's normalisation frames it.
     fn predictor<N: Backend<Device = B::Device>>(&self, net: &'a Net<N>) -> Predictor<'a, N> {
         Predictor {
@@ -136,12 +139,21 @@ fn train<B: AutodiffBackend>(job: TrainJob, device: &B::Device) -> Result<RunMet
     let rotations = Rotations::new(&config.group, config.group_pool, config.seed)?;
     start::prepare_folder(&out, &config, resume)?;
     let norm = crate::normalize::fit(&data.io, &data.train, config.center, config.scale);
+    let distiller = match &config.distill {
+        Some(d) => {
+            let teachers =
+                Ensemble::<B::InnerBackend>::load(&d.teachers, &config.task, &data, device)?;
+            Some(Distiller::new(d.clone(), teachers, &data.io, &norm))
+        }
+        None => None,
+    };
     let setup = Setup {
         config: &config,
         rotations: &rotations,
         data: &data,
         norm: &norm,
         device,
+        distiller: distiller.as_ref(),
     };
     let mut run =
         start::start_or_resume::<B>(&config, &NetShape::of_task(&data), &out, resume, device)?;
@@ -168,7 +180,7 @@ fn train<B: AutodiffBackend>(job: TrainJob, device: &B::Device) -> Result<RunMet
         if epoch.is_multiple_of(config.checkpoint_every) || epoch == config.epochs || interrupted {
             checkpoint::save(&out, &run.model, &run.optim, run.best.as_ref(), &run.state)?;
         }
-        bar.epoch(epoch, losses, &run.state);
+        bar.epoch(epoch, (losses.obj, losses.equi), &run.state);
         if interrupted && epoch < config.epochs {
             bar.abandon();
             return Err(TrainerError::Interrupted { epoch });
@@ -184,22 +196,23 @@ fn run_epoch<B: AutodiffBackend>(
     mut run: Run<B>,
     order: &mut [usize],
     setup: &Setup<'_, B>,
-) -> Result<(Run<B>, (f64, f64))> {
+) -> Result<(Run<B>, Losses)> {
     let Setup {
         config,
         rotations,
         data,
         norm,
         device,
+        distiller,
     } = *setup;
     // From the sorted order, so that the shuffle depends only on the
     // generator: a resumed run draws the same batches.
     order.sort_unstable();
     shuffle(order, &mut run.state.rng);
-    let (mut sum_obj, mut sum_equi, mut batches) = (0.0f64, 0.0f64, 0usize);
+    let (mut sum, mut batches) = (Losses::default(), 0usize);
     for indices in order.chunks(config.batch_size) {
         let (plain, rotated) = config.penalty.halves(run.state.alpha, run.state.beta);
-        let b = batch::prepare(
+        let mut b = batch::prepare(
             &data.io,
             norm,
             &data.train,
@@ -208,7 +221,11 @@ fn run_epoch<B: AutodiffBackend>(
             rotations,
             &mut run.state.rng,
         )?;
-        let (model, (obj, equi)) = step(
+        if let Some(distiller) = distiller {
+            let rng = &mut run.state.rng;
+            distiller.extend(&mut b, norm, &data.train, indices, rotations, rng)?;
+        }
+        let (model, losses) = step(
             run.model,
             &mut run.optim,
             &b,
@@ -217,12 +234,18 @@ fn run_epoch<B: AutodiffBackend>(
             device,
         )?;
         run.model = model;
-        sum_obj += obj;
-        sum_equi += equi;
+        sum.obj += losses.obj;
+        sum.equi += losses.equi;
+        sum.extra += losses.extra;
         batches += 1;
     }
     let n = batches.max(1) as f64;
-    Ok((run, (sum_obj / n, sum_equi / n)))
+    let mean = Losses {
+        obj: sum.obj / n,
+        equi: sum.equi / n,
+        extra: sum.extra / n,
+    };
+    Ok((run, mean))
 }
 
 /// Every `validate_every` epochs and after the last: the validation MSE,

@@ -25,9 +25,22 @@ fn scalar<B: Backend>(t: &Tensor<B, 1>) -> f64 {
     t.clone().into_scalar().elem::<f64>()
 }
 
-/// One optimizer step on a prepared batch: one forward pass over both
-/// halves, α·L_obj + β·L_equi, one backward pass, Adam, then GradNorm's
-/// update of α and β when asked. Returns the model and (L_obj, L_equi).
+/// A step's losses (each a batch mean).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Losses {
+    /// L_obj, the labels' loss.
+    pub obj: f64,
+    /// L_equi, REMUL's loss on rotated samples.
+    pub equi: f64,
+    /// The weighted sum of the batch's further blocks (a distilled
+    /// student's teacher terms; 0 without them).
+    pub extra: f64,
+}
+
+/// One optimizer step on a prepared batch: one forward pass over every
+/// row, α·L_obj + β·L_equi (+ each further block's weighted loss), one
+/// backward pass, Adam, then GradNorm's update of α and β when asked.
+/// Returns the model and the losses.
 pub fn step<B, O>(
     model: Net<B>,
     optim: &mut O,
@@ -35,7 +48,7 @@ pub fn step<B, O>(
     config: &TrainConfig,
     state: &mut LoopState,
     device: &B::Device,
-) -> Result<(Net<B>, (f64, f64))>
+) -> Result<(Net<B>, Losses)>
 where
     B: AutodiffBackend,
     O: Optimizer<Net<B>, B>,
@@ -61,28 +74,39 @@ where
             half(y.clone(), b.plain, b.rotated),
         )
     });
-    let losses = (
-        l_obj.as_ref().map_or(0.0, scalar),
-        l_equi.as_ref().map_or(0.0, scalar),
-    );
+    let mut from = b.plain + b.rotated;
+    let l_extra = b.extra.iter().filter(|block| block.rows > 0).map(|block| {
+        let loss = config.loss.loss(
+            half(prediction.clone(), from, block.rows),
+            half(y.clone(), from, block.rows),
+        );
+        from += block.rows;
+        loss.mul_scalar(block.weight)
+    });
+    let l_extra = l_extra.reduce(|a, b| a + b);
+    let losses = Losses {
+        obj: l_obj.as_ref().map_or(0.0, scalar),
+        equi: l_equi.as_ref().map_or(0.0, scalar),
+        extra: l_extra.as_ref().map_or(0.0, scalar),
+    };
     let head_norms = (config.penalty == Penalty::Gradnorm)
         .then(|| head_gradient_norms(&model, &features, &y, config, b.plain, b.rotated));
-    let total = match (l_obj, l_equi) {
-        (Some(o), Some(e)) => o.mul_scalar(state.alpha) + e.mul_scalar(state.beta),
-        (Some(o), None) => o.mul_scalar(state.alpha),
-        (None, Some(e)) => e.mul_scalar(state.beta),
-        (None, None) => {
-            return Err(TrainerError::InvalidArgument(
-                "α and β are both zero: nothing to train".into(),
-            ));
-        }
+    let terms = [
+        l_obj.map(|o| o.mul_scalar(state.alpha)),
+        l_equi.map(|e| e.mul_scalar(state.beta)),
+        l_extra,
+    ];
+    let Some(total) = terms.into_iter().flatten().reduce(|a, b| a + b) else {
+        return Err(TrainerError::InvalidArgument(
+            "α and β are both zero: nothing to train".into(),
+        ));
     };
     let grads = GradientsParams::from_grads(total.backward(), &model);
     let model = optim.step(config.lr, model, grads);
     if let Some(norms) = head_norms {
         let s = state
             .gradnorm
-            .step((state.alpha, state.beta), losses, norms);
+            .step((state.alpha, state.beta), (losses.obj, losses.equi), norms);
         (state.alpha, state.beta) = (s.alpha, s.beta);
     }
     state.steps += 1;

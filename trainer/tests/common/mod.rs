@@ -29,35 +29,55 @@ pub fn scratch_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// The task flags of a small n-body task: 16 training samples, 16 for
+/// each other split.
+pub const TINY_NBODY: [&str; 6] = [
+    "--task",
+    "nbody",
+    "--nbody-train",
+    "16",
+    "--nbody-eval",
+    "16",
+];
+
+/// Runs `config` on `data` into `out` in this process, on the CPU.
+pub fn run_job(
+    config: &remul_trainer::config::TrainConfig,
+    data: &remul_datasets::TaskData,
+    out: &Path,
+    resume: bool,
+) -> remul_trainer::Result<remul_trainer::run_metrics::RunMetrics> {
+    let job = remul_trainer::training::TrainJob {
+        config: config.clone(),
+        data: data.clone(),
+        out: out.to_path_buf(),
+        resume,
+        progress: false,
+        after: None,
+    };
+    remul_trainer::device::dispatch(remul_trainer::device::DeviceKind::Cpu, job)?
+}
+
 /// `trainer sweep` flags of a small n-body sweep of a small MLP into
 /// `dir`: `betas` × `seeds` (comma separated), `epochs` long.
 pub fn sweep_flags(dir: &Path, betas: &str, seeds: &str, epochs: &str) -> Vec<String> {
-    [
-        "sweep",
-        "--betas",
-        betas,
-        "--seeds",
-        seeds,
-        "--task",
-        "nbody",
-        "--nbody-train",
-        "16",
-        "--nbody-eval",
-        "16",
-        "--model",
-        "mlp",
-        "--hidden",
-        "12",
-        "--eval-group-samples",
-        "2",
-        "--epochs",
-        epochs,
-        "--out",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .chain([dir.display().to_string()])
-    .collect()
+    ["sweep", "--betas", betas, "--seeds", seeds]
+        .into_iter()
+        .chain(TINY_NBODY)
+        .chain([
+            "--model",
+            "mlp",
+            "--hidden",
+            "12",
+            "--eval-group-samples",
+            "2",
+            "--epochs",
+            epochs,
+            "--out",
+        ])
+        .map(str::to_string)
+        .chain([dir.display().to_string()])
+        .collect()
 }
 
 /// The `sweep.csv` of the sweep in `dir`.

@@ -113,6 +113,7 @@ impl<B: AutodiffBackend, O: Optimizer<Net<B>, B>> TrainingStep<'_, B, O> {
             current,
             &mut self.optim,
             &prepared,
+            self.config.lr,
             self.config,
             &mut self.state,
             &self.device,

@@ -69,13 +69,7 @@ pub fn saved_epochs(out: &Path) -> Option<usize> {
 
 /// Writes a checkpoint: into a fresh folder, then swapped in by renames, so
 /// that a kill at any moment leaves the previous checkpoint or the new one.
-pub fn save<B, O>(
-    out: &Path,
-    model: &Net<B>,
-    optim: &O,
-    best: Option<&Net<B::InnerBackend>>,
-    state: &LoopState,
-) -> Result<()>
+pub fn save<B, O>(out: &Path, run: &RunState<B, O>) -> Result<()>
 where
     B: AutodiffBackend,
     O: Optimizer<Net<B>, B>,
@@ -86,19 +80,22 @@ where
     let _ = fs::remove_dir_all(&tmp);
     fs::create_dir_all(&tmp).map_err(|e| TrainerError::io(&tmp, e))?;
     let rec = recorder();
-    model
+    run.model
         .clone()
         .save_file(tmp.join("model"), &rec)
         .map_err(|e| ckpt_err(&tmp, e))?;
-    Recorder::<B>::record(&rec, optim.to_record(), tmp.join("optimizer"))
+    Recorder::<B>::record(&rec, run.optim.to_record(), tmp.join("optimizer"))
         .map_err(|e| ckpt_err(&tmp, e))?;
-    if let Some(best) = best {
-        best.clone()
-            .save_file(tmp.join("best"), &rec)
-            .map_err(|e| ckpt_err(&tmp, e))?;
+    for (name, net) in [("best", &run.best), ("average", &run.average)] {
+        if let Some(net) = net {
+            net.clone()
+                .save_file(tmp.join(name), &rec)
+                .map_err(|e| ckpt_err(&tmp, e))?;
+        }
     }
     let state_path = tmp.join("state.json");
-    let json = serde_json::to_vec_pretty(state).map_err(|e| TrainerError::json(&state_path, e))?;
+    let json =
+        serde_json::to_vec_pretty(&run.state).map_err(|e| TrainerError::json(&state_path, e))?;
     fs::write(&state_path, json).map_err(|e| TrainerError::io(&state_path, e))?;
     let _ = fs::remove_dir_all(&old);
     if final_dir.exists() {
@@ -118,6 +115,8 @@ pub struct RunState<B: AutodiffBackend, O> {
     pub optim: O,
     /// The best model so far, if a validation has run.
     pub best: Option<Net<B::InnerBackend>>,
+    /// The weights' moving average, when the run keeps one (`--ema`).
+    pub average: Option<Net<B::InnerBackend>>,
     /// The loop's state.
     pub state: LoopState,
 }
@@ -154,19 +153,21 @@ where
     let optim_record = Recorder::<B>::load(&rec, folder.join("optimizer"), device)
         .map_err(|e| ckpt_err(&folder, e))?;
     let optim = optim.load_record(optim_record);
-    let best = if folder.join("best.mpk").exists() {
-        Some(
-            best_template
-                .load_file(folder.join("best"), &rec, device)
-                .map_err(|e| ckpt_err(&folder, e))?,
-        )
-    } else {
-        None
+    let saved = |name: &str| -> Result<Option<Net<B::InnerBackend>>> {
+        if !folder.join(format!("{name}.mpk")).exists() {
+            return Ok(None);
+        }
+        let net = best_template
+            .clone()
+            .load_file(folder.join(name), &rec, device)
+            .map_err(|e| ckpt_err(&folder, e))?;
+        Ok(Some(net))
     };
     Ok(Some(RunState {
         model,
         optim,
-        best,
+        best: saved("best")?,
+        average: saved("average")?,
         state,
     }))
 }

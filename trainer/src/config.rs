@@ -35,8 +35,15 @@ pub struct TrainConfig {
     pub group_pool: Option<usize>,
     /// GradNorm's settings (used with `penalty = gradnorm`).
     pub gradnorm: GradNorm,
-    /// Adam's learning rate.
+    /// Adam's learning rate (the peak, under a schedule).
     pub lr: f64,
+    /// How the learning rate changes over the run.
+    #[serde(default, skip_serializing_if = "LrSchedule::is_constant")]
+    pub lr_schedule: LrSchedule,
+    /// Keep an exponential moving average of the weights with this decay
+    /// per step, and validate, keep and report it instead of the weights.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ema: Option<f64>,
     /// Adam's (L2) weight decay.
     pub weight_decay: f64,
     /// Samples per step (before the rotated copies).
@@ -88,6 +95,9 @@ impl TrainConfig {
         }
         if !(self.lr > 0.0 && self.lr.is_finite()) {
             return invalid("the learning rate must be a positive number");
+        }
+        if self.ema.is_some_and(|d| !(0.0..1.0).contains(&d)) {
+            return invalid("--ema's decay must be at least 0 and below 1");
         }
         if !(self.alpha >= 0.0 && self.beta >= 0.0) {
             return invalid("α and β must be non-negative numbers");
@@ -145,10 +155,53 @@ impl TrainConfig {
     }
 }
 
+/// The learning rate over a run's steps.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LrSchedule {
+    /// The same rate throughout (the paper's protocol).
+    #[default]
+    Constant,
+    /// Cosine decay from the rate to zero over the run's steps.
+    Cosine,
+}
+
+impl LrSchedule {
+    /// The rate at step `step` (from 0) of `total`, for a peak rate `lr`.
+    pub fn lr(self, lr: f64, step: u64, total: u64) -> f64 {
+        match self {
+            Self::Constant => lr,
+            Self::Cosine => {
+                let t = step.min(total) as f64 / total.max(1) as f64;
+                0.5 * lr * (1.0 + (std::f64::consts::PI * t).cos())
+            }
+        }
+    }
+
+    fn is_constant(&self) -> bool {
+        *self == Self::Constant
+    }
+}
+
 fn invalid(why: impl Into<String>) -> Result<()> {
     Err(TrainerError::InvalidArgument(why.into()))
 }
 
 fn one() -> usize {
     1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LrSchedule;
+
+    #[test]
+    fn cosine_falls_from_the_rate_to_zero_through_half_at_midpoint() {
+        let lr = |step| LrSchedule::Cosine.lr(0.01, step, 100);
+        assert_eq!(lr(0), 0.01);
+        assert!((lr(50) - 0.005).abs() < 1e-15);
+        assert!(lr(100).abs() < 1e-15 && lr(150).abs() < 1e-15);
+        assert!((1..100).all(|s| lr(s) < lr(s - 1)));
+        assert_eq!(LrSchedule::Constant.lr(0.01, 77, 100), 0.01);
+    }
 }

@@ -144,7 +144,10 @@ fn a_teacher_equal_to_the_labels_gives_the_label_only_loss() {
         steps: 0,
         elapsed_s: 0.0,
     };
-    let (_, l) = step(model, &mut optim, &b, &config, &mut state, &device).unwrap();
+    let (_, l) = step(
+        model, &mut optim, &b, config.lr, &config, &mut state, &device,
+    )
+    .unwrap();
     let expected = (0.5 + 2.0) * l.obj + 3.0 * l.equi;
     assert!(l.obj > 0.0 && l.equi > 0.0, "{l:?}");
     assert!(

@@ -18,6 +18,11 @@ use common::{run_job as run, scratch_dir, sweep_flags};
 
 /// A small n-body configuration: 32 training samples, 64 for each other split.
 fn tiny_nbody(extra: &[&str]) -> (TrainConfig, TaskData) {
+    parse(&tiny_nbody_argv(extra))
+}
+
+/// The command line of [`tiny_nbody`], program name first.
+fn tiny_nbody_argv<'a>(extra: &[&'a str]) -> Vec<&'a str> {
     let mut argv = vec![
         "trainer",
         "--task",
@@ -40,6 +45,11 @@ fn tiny_nbody(extra: &[&str]) -> (TrainConfig, TaskData) {
         argv.extend_from_slice(&["--model", "mlp"]);
     }
     argv.extend_from_slice(extra);
+    argv
+}
+
+/// A plain run's configuration and data from its command line.
+fn parse(argv: &[&str]) -> (TrainConfig, TaskData) {
     let cli = Cli::try_parse_from(argv).unwrap();
     assert!(cli.command.is_none());
     let config = cli.train.config().unwrap();
@@ -143,6 +153,61 @@ fn same_seed_same_numbers_and_resume_continues_exactly() {
         for d in [a, b, c] {
             let _ = std::fs::remove_dir_all(d);
         }
+    }
+}
+
+/// Weight averaging and the cosine schedule are part of the run: a run
+/// killed (SIGKILL) mid-way and resumed from its checkpoint equals an
+/// uninterrupted one, and each changes the numbers.
+#[test]
+fn weight_averaging_and_a_cosine_schedule_resume_exactly_after_a_kill() {
+    let recipe = ["--ema", "0.9", "--lr-schedule", "cosine", "--seed", "3"];
+    let argv = |epochs: &'static str, recipe: &[&'static str]| {
+        let mut f = vec!["--epochs", epochs];
+        f.extend_from_slice(recipe);
+        tiny_nbody_argv(&f)
+    };
+    let (a, b, c) = (
+        scratch_dir("ema-a"),
+        scratch_dir("ema-b"),
+        scratch_dir("ema-c"),
+    );
+    let (config, data) = parse(&argv("600", &recipe));
+    let straight = run(&config, &data, &a, false).unwrap();
+
+    let b_s = b.display().to_string();
+    let mut killed = argv("600", &recipe);
+    killed.extend(["--out", &b_s]);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_trainer"))
+        .args(&killed[1..])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while remul_trainer::checkpoint::saved_epochs(&b).is_none_or(|e| e < 20) {
+        assert!(started.elapsed().as_secs() < 120, "no checkpoint appeared");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let saved = remul_trainer::checkpoint::saved_epochs(&b).unwrap();
+    assert!(saved < 600, "the run finished before the kill");
+    let resumed = run(&config, &data, &b, true).unwrap();
+    assert_eq!(without_clock(resumed), without_clock(straight.clone()));
+
+    for other in [&recipe[2..], &["--ema", "0.9", "--seed", "3"][..]] {
+        let (config, data) = parse(&argv("600", other));
+        let m = run(&config, &data, &c, false).unwrap();
+        assert_ne!(
+            m.test_mse.to_bits(),
+            straight.test_mse.to_bits(),
+            "{other:?}"
+        );
+    }
+    let (bad, data) = parse(&argv("1", &["--ema", "1"]));
+    assert!(bad.validate(&data).is_err());
+    for d in [a, b, c] {
+        let _ = std::fs::remove_dir_all(d);
     }
 }
 

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::beta_sweep::SweepPlan;
-use crate::config::TrainConfig;
+use crate::config::{LrSchedule, TrainConfig};
 use crate::device::DeviceKind;
 use crate::distill::DistillConfig;
 use crate::error::Result;
@@ -383,6 +383,14 @@ pub struct TrainArgs {
     /// Adam's weight decay.
     #[arg(long)]
     pub weight_decay: Option<f64>,
+    /// How the learning rate changes over the run (constant: the paper's
+    /// protocol; cosine: decay to zero at the last step).
+    #[arg(long, value_enum, default_value = "constant")]
+    pub lr_schedule: LrSchedule,
+    /// Average the weights over the steps (decay per step, e.g. 0.999) and
+    /// use the average as the model (default: the weights themselves).
+    #[arg(long, value_name = "DECAY")]
+    pub ema: Option<f64>,
     /// Validate every this many epochs.
     #[arg(long)]
     pub validate_every: Option<usize>,
@@ -526,6 +534,8 @@ impl TrainArgs {
                 ..GradNorm::default()
             },
             lr: self.lr.unwrap_or(defaults.lr),
+            lr_schedule: self.lr_schedule,
+            ema: self.ema,
             weight_decay: self.weight_decay.unwrap_or(defaults.weight_decay),
             batch_size: self.batch_size.unwrap_or(defaults.batch_size),
             epochs: self.epochs.unwrap_or(defaults.epochs),

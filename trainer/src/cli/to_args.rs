@@ -74,6 +74,8 @@ impl TrainArgs {
             batch_size,
             lr,
             weight_decay,
+            lr_schedule,
+            ema,
             validate_every,
             seed,
             no_center,
@@ -135,6 +137,8 @@ impl TrainArgs {
         f.option("--batch-size", *batch_size);
         f.option("--lr", *lr);
         f.option("--weight-decay", *weight_decay);
+        f.choice("--lr-schedule", *lr_schedule);
+        f.option("--ema", *ema);
         f.option("--validate-every", *validate_every);
         f.value("--seed", seed);
         f.switch("--no-center", *no_center);

@@ -7,6 +7,7 @@
 //! state), [`step`] (one optimizer step), `epoch_log` (`epochs.csv`),
 //! `progress` (the bar) and `outputs` (what a finished run hands on).
 
+mod ema;
 mod epoch_log;
 mod outputs;
 mod progress;
@@ -178,7 +179,7 @@ fn train<B: AutodiffBackend>(job: TrainJob, device: &B::Device) -> Result<RunMet
         // A checkpoint on Ctrl-C too, so that resuming loses nothing.
         let interrupted = INTERRUPTED.load(Ordering::SeqCst);
         if epoch.is_multiple_of(config.checkpoint_every) || epoch == config.epochs || interrupted {
-            checkpoint::save(&out, &run.model, &run.optim, run.best.as_ref(), &run.state)?;
+            checkpoint::save(&out, &run)?;
         }
         bar.epoch(epoch, (losses.obj, losses.equi), &run.state);
         if interrupted && epoch < config.epochs {
@@ -209,6 +210,7 @@ fn run_epoch<B: AutodiffBackend>(
     // generator: a resumed run draws the same batches.
     order.sort_unstable();
     shuffle(order, &mut run.state.rng);
+    let total_steps = (config.epochs * order.len().div_ceil(config.batch_size)) as u64;
     let (mut sum, mut batches) = (Losses::default(), 0usize);
     for indices in order.chunks(config.batch_size) {
         let (plain, rotated) = config.penalty.halves(run.state.alpha, run.state.beta);
@@ -225,15 +227,26 @@ fn run_epoch<B: AutodiffBackend>(
             let rng = &mut run.state.rng;
             distiller.extend(&mut b, norm, &data.train, indices, rotations, rng)?;
         }
+        let lr = config
+            .lr_schedule
+            .lr(config.lr, run.state.steps, total_steps);
         let (model, losses) = step(
             run.model,
             &mut run.optim,
             &b,
+            lr,
             config,
             &mut run.state,
             device,
         )?;
         run.model = model;
+        if let Some(decay) = config.ema {
+            let latest = run.model.valid();
+            run.average = Some(match run.average.take() {
+                Some(average) => ema::update(average, &latest, decay),
+                None => latest,
+            });
+        }
         sum.obj += losses.obj;
         sum.equi += losses.equi;
         sum.extra += losses.extra;
@@ -259,7 +272,8 @@ fn validate_epoch<B: AutodiffBackend>(
     if !(epoch.is_multiple_of(config.validate_every.max(1)) || epoch == config.epochs) {
         return Ok(None);
     }
-    let inner = run.model.valid();
+    // With weight averaging, the average is the model.
+    let inner = run.average.clone().unwrap_or_else(|| run.model.valid());
     let mse = setup.predictor(&inner).mse(&setup.data.val)?;
     if run.state.best.is_none_or(|(b, _)| mse < b) {
         run.state.best = Some((mse, epoch));
@@ -278,7 +292,10 @@ fn finish<B: AutodiffBackend>(
     after: Option<AfterTraining>,
 ) -> Result<RunMetrics> {
     let config = setup.config;
-    let best = run.best.unwrap_or_else(|| run.model.valid());
+    let best = run
+        .best
+        .or(run.average)
+        .unwrap_or_else(|| run.model.valid());
     let mut metrics = RunMetrics::measure(&setup.predictor(&best), config, setup.data, &run.state)?;
     // Evaluation counts as training time.
     metrics.wall_time_s = clock.elapsed_s();

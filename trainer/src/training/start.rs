@@ -87,6 +87,7 @@ pub(super) fn start_or_resume<B: AutodiffBackend>(
         model,
         optim,
         best: None,
+        average: None,
         state,
     })
 }

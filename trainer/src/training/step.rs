@@ -39,12 +39,13 @@ pub struct Losses {
 
 /// One optimizer step on a prepared batch: one forward pass over every
 /// row, α·L_obj + β·L_equi (+ each further block's weighted loss), one
-/// backward pass, Adam, then GradNorm's update of α and β when asked.
-/// Returns the model and the losses.
+/// backward pass, Adam at rate `lr`, then GradNorm's update of α and β
+/// when asked. Returns the model and the losses.
 pub fn step<B, O>(
     model: Net<B>,
     optim: &mut O,
     b: &StepBatch,
+    lr: f64,
     config: &TrainConfig,
     state: &mut LoopState,
     device: &B::Device,
@@ -102,7 +103,7 @@ where
         ));
     };
     let grads = GradientsParams::from_grads(total.backward(), &model);
-    let model = optim.step(config.lr, model, grads);
+    let model = optim.step(lr, model, grads);
     if let Some(norms) = head_norms {
         let s = state
             .gradnorm

@@ -8,8 +8,8 @@
 # instructions per prediction); then the table and plots.
 #   benches/distill_front.sh [RUNS_DIR] [trainer data flags...]
 # e.g. benches/distill_front.sh runs/front --data-dir ../shared/data --offline
-# Two runs go at a time (one per core); the whole front takes about 2.5
-# hours on two cores. An interrupted script continues where it stopped.
+# Two runs go at a time (one per core); the whole front takes about 70
+# minutes on two cores. An interrupted script continues where it stopped.
 # Outputs: benches/results/distill-front/{front.md,front.csv,*.png}.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -122,6 +122,7 @@ def write_markdown(table, root, path):
     ens = ensemble_line(root)
     if ens:
         (val, test, rotated, _e, e_prime), params = ens
+        val, test, rotated, e_prime = (f"{float(v):.2f}" for v in (val, test, rotated, e_prime))
         lines.append(
             f"| teacher ensemble (2 plain + 2 REMUL paper MLPs, f32, host only) | {params:,} | — | {val} | "
             f"{test} | {rotated} | {e_prime} | — | — | — |"

@@ -148,13 +148,8 @@ fn refused<T: std::fmt::Debug>(result: Result<T, TrainerError>) -> String {
 
 #[test]
 fn an_egnn_run_has_equi_loss_equal_to_its_objective_and_e_at_rounding() {
-    let config = config_of(&[
-        "--task",
-        "nbody",
-        "--nbody-train",
-        "16",
-        "--nbody-eval",
-        "16",
+    let mut flags = common::TINY_NBODY.to_vec();
+    flags.extend([
         "--model",
         "egnn",
         "--layers",
@@ -170,8 +165,8 @@ fn an_egnn_run_has_equi_loss_equal_to_its_objective_and_e_at_rounding() {
         "--group",
         "so3",
         "--quiet",
-    ])
-    .unwrap();
+    ]);
+    let config = config_of(&flags).unwrap();
     let data = config.task.load(Path::new("unused")).unwrap();
     let out = common::scratch_dir("egnn-run");
     let job = TrainJob {

@@ -22,6 +22,21 @@ pub fn recorder() -> NamedMpkFileRecorder<FullPrecisionSettings> {
     NamedMpkFileRecorder::new()
 }
 
+/// The best weights of the finished run in `dir` (its `model.mpk`), into a
+/// network built from `config` for a task of `shape`.
+pub fn load_weights<B: burn::prelude::Backend>(
+    dir: &Path,
+    config: &crate::model::NetConfig,
+    shape: crate::model::NetShape,
+    device: &B::Device,
+) -> Result<Net<B>> {
+    let empty: Net<B> = config.init(shape, device);
+    let weights = dir.join("model");
+    empty
+        .load_file(&weights, &recorder(), device)
+        .map_err(|e| ckpt_err(&weights, e))
+}
+
 /// The training loop's state at the end of an epoch.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LoopState {

@@ -239,14 +239,15 @@ fn load_member<B: Backend>(
             task.label()
         ));
     }
-    let net: Net<B> = config.net.init(NetShape::of_task(data), device);
-    let weights = dir.join("model");
-    let net = net
-        .load_file(&weights, &checkpoint::recorder(), device)
-        .map_err(|e| TrainerError::Checkpoint {
-            path: weights,
-            reason: format!("{e} (a teacher of another layout?)"),
-        })?;
+    let net = checkpoint::load_weights(dir, &config.net, NetShape::of_task(data), device).map_err(
+        |e| match e {
+            TrainerError::Checkpoint { path, reason } => TrainerError::Checkpoint {
+                path,
+                reason: format!("{reason} (a teacher of another layout?)"),
+            },
+            other => other,
+        },
+    )?;
     Ok((net, metrics.normalization))
 }
 
@@ -312,13 +313,7 @@ impl<T: Teacher> Distiller<T> {
         if c.teacher_weight > 0.0 {
             let symmetry = self.draw_symmetry(rotations, rng);
             let t = self.teachers.teach(&inputs, &symmetry)?;
-            for (x, y) in inputs.chunks_exact(n_in).zip(t.chunks_exact(n_out)) {
-                batch.push(io, norm, x, y)?;
-            }
-            batch.extra.push(Block {
-                rows: indices.len(),
-                weight: c.teacher_weight,
-            });
+            self.push_block(batch, norm, &inputs, &t, c.teacher_weight)?;
         }
         if !c.needs_noisy() {
             return Ok(());
@@ -330,13 +325,7 @@ impl<T: Teacher> Distiller<T> {
         let symmetry = self.draw_symmetry(rotations, rng);
         let t = self.teachers.teach(&noisy, &symmetry)?;
         if c.noisy_weight > 0.0 {
-            for (x, y) in noisy.chunks_exact(n_in).zip(t.chunks_exact(n_out)) {
-                batch.push(io, norm, x, y)?;
-            }
-            batch.extra.push(Block {
-                rows: indices.len(),
-                weight: c.noisy_weight,
-            });
+            self.push_block(batch, norm, &noisy, &t, c.noisy_weight)?;
         }
         if c.rotated_weight > 0.0 {
             let (mut x, mut y) = (vec![0.0; n_in], vec![0.0; n_out]);
@@ -353,6 +342,25 @@ impl<T: Teacher> Distiller<T> {
                 weight: c.rotated_weight,
             });
         }
+        Ok(())
+    }
+
+    /// Appends the rows `inputs` → `targets` (data units) as one block of
+    /// weight `weight`.
+    fn push_block(
+        &self,
+        batch: &mut StepBatch,
+        norm: &Normalization,
+        inputs: &[f32],
+        targets: &[f32],
+        weight: f64,
+    ) -> Result<()> {
+        let (n_in, n_out) = (self.io.input.len(), self.io.output.len());
+        for (x, y) in inputs.chunks_exact(n_in).zip(targets.chunks_exact(n_out)) {
+            batch.push(&self.io, norm, x, y)?;
+        }
+        let rows = inputs.len() / n_in;
+        batch.extra.push(Block { rows, weight });
         Ok(())
     }
 

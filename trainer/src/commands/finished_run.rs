@@ -4,14 +4,13 @@
 
 use std::path::Path;
 
-use burn::module::Module;
 use burn::prelude::Backend;
 use remul_datasets::TaskData;
 
 use crate::checkpoint;
 use crate::cli::TaskArgs;
 use crate::config::TrainConfig;
-use crate::error::{Result, TrainerError};
+use crate::error::Result;
 use crate::json::read_json;
 use crate::model::{Net, NetShape};
 use crate::run_metrics::RunMetrics;
@@ -36,14 +35,7 @@ pub(super) fn load<B: Backend>(
     let config: TrainConfig = read_json(&dir.join("config.json"))?;
     let metrics: RunMetrics = read_json(&dir.join("metrics.json"))?;
     let data = load_task_of(&config, task)?;
-    let empty: Net<B> = config.net.init(NetShape::of_task(&data), device);
-    let weights = dir.join("model");
-    let net = empty
-        .load_file(&weights, &checkpoint::recorder(), device)
-        .map_err(|e| TrainerError::Checkpoint {
-            path: weights,
-            reason: e.to_string(),
-        })?;
+    let net = checkpoint::load_weights(dir, &config.net, NetShape::of_task(&data), device)?;
     Ok(FinishedRun {
         config,
         metrics,

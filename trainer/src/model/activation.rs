@@ -22,7 +22,7 @@ impl Activation {
         match self {
             Self::Silu => activation::silu(x),
             Self::Relu => activation::relu(x),
-            Self::Gelu => activation::gelu(x),
+            Self::Gelu => super::kernels::gelu(x),
         }
     }
 }

@@ -43,22 +43,13 @@ pub fn self_attention<B: Backend>(
     x: Tensor<B, 3>,
     qat: bool,
 ) -> Tensor<B, 3> {
-    let [batch, tokens, d_model] = x.dims();
-    let heads = |y: Tensor<B, 3>| {
-        y.reshape([batch, tokens, mha.n_heads, mha.d_k])
-            .swap_dims(1, 2)
-    };
+    let heads = |y: Tensor<B, 3>| super::kernels::split_heads(y, mha.n_heads);
     let query = heads(dense(&mha.query, x.clone(), qat));
     let key = heads(dense(&mha.key, x.clone(), qat));
     let value = heads(dense(&mha.value, x, qat));
-    let scores = query
-        .matmul(key.transpose())
-        .div_scalar((mha.d_k as f32).sqrt());
-    let weights = burn::tensor::activation::softmax(scores, 3);
-    let context = weights
-        .matmul(value)
-        .swap_dims(1, 2)
-        .reshape([batch, tokens, d_model]);
+    let scores = query.matmul(key.transpose());
+    let weights = super::kernels::softmax_last(scores, (mha.d_k as f32).sqrt());
+    let context = super::kernels::merge_heads(weights.matmul(value));
     dense(&mha.output, context, qat)
 }
 

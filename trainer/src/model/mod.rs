@@ -9,6 +9,7 @@
 mod activation;
 pub mod egnn;
 pub mod int8;
+pub mod kernels;
 mod mlp;
 mod shape;
 pub mod transformer;

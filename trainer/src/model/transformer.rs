@@ -9,8 +9,8 @@ use burn::nn::{Initializer, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::int8;
 use super::shape::NetShape;
+use super::{int8, kernels};
 
 /// The layer-norm epsilon (burn's default, stored in exported blobs).
 pub const LAYER_NORM_EPS: f64 = 1e-5;
@@ -125,10 +125,11 @@ pub struct Block<B: Backend> {
 
 impl<B: Backend> Block<B> {
     fn forward(&self, h: Tensor<B, 3>) -> Tensor<B, 3> {
-        let a = self.norm1.forward(h.clone());
+        let a = kernels::layer_norm(&self.norm1, h.clone(), LAYER_NORM_EPS);
         let h = h + int8::self_attention(&self.attention, a, self.qat);
-        let hidden = int8::dense(&self.ff1, self.norm2.forward(h.clone()), self.qat);
-        let f = int8::dense(&self.ff2, burn::tensor::activation::gelu(hidden), self.qat);
+        let n = kernels::layer_norm(&self.norm2, h.clone(), LAYER_NORM_EPS);
+        let hidden = int8::dense(&self.ff1, n, self.qat);
+        let f = int8::dense(&self.ff2, kernels::gelu(hidden), self.qat);
         h + f
     }
 }
@@ -167,6 +168,6 @@ impl<B: Backend> Transformer<B> {
             h = h + e.val().unsqueeze_dim(0);
         }
         let h = self.blocks.iter().fold(h, |h, block| block.forward(h));
-        self.final_norm.forward(h)
+        kernels::layer_norm(&self.final_norm, h, LAYER_NORM_EPS)
     }
 }

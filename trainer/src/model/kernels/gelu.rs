@@ -1,0 +1,105 @@
+//! The exact GELU, x·Φ(x), with its derivative Φ(x) + x·φ(x) as its
+//! backward: one pass each way.
+
+use burn::backend::Autodiff;
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind, unary};
+use burn::backend::flex::{Flex, FlexTensor};
+use burn::prelude::*;
+use burn::tensor::TensorPrimitive;
+use burn::tensor::ops::FloatTensor;
+
+use super::math::normal_cdf_pdf;
+use super::primitive::{Primitive, classify, map, same_type, zip_map};
+
+/// GELU(x) = x·Φ(x), Φ the standard normal distribution: burn's
+/// `activation::gelu`, fused on burn-flex.
+pub fn gelu<B: Backend, const D: usize>(x: Tensor<B, D>) -> Tensor<B, D> {
+    let y = match classify::<B>(x.into_primitive().tensor()) {
+        Primitive::Autodiff(x) => same_type(tracked(x)),
+        Primitive::Flex(x) => same_type(forward(&x)),
+        Primitive::Other(x) => B::gelu(x),
+    };
+    Tensor::from_primitive(TensorPrimitive::Float(y))
+}
+
+fn forward(x: &FlexTensor) -> FlexTensor {
+    map(x, |x| x * normal_cdf_pdf(x).0)
+}
+
+fn backward(x: &FlexTensor, grad: &FlexTensor) -> FlexTensor {
+    zip_map(x, grad, |x, g| {
+        let (cdf, pdf) = normal_cdf_pdf(x);
+        g * (cdf + x * pdf)
+    })
+}
+
+/// The autodiff node; its state is the input.
+#[derive(Debug)]
+struct Gelu;
+
+impl Backward<Flex, 1> for Gelu {
+    type State = FlexTensor;
+
+    fn backward(self, ops: Ops<FlexTensor, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let x = ops.state;
+        unary::<Flex, _>(ops.parents, ops.node, grads, |grad| backward(&x, &grad));
+    }
+}
+
+fn tracked(x: FloatTensor<Autodiff<Flex>>) -> FloatTensor<Autodiff<Flex>> {
+    let op = Gelu.prepare::<NoCheckpointing>([x.node.clone()]);
+    match op.compute_bound().stateful() {
+        OpsKind::Tracked(prep) => {
+            let y = forward(&x.primitive);
+            prep.finish(x.primitive, y)
+        }
+        OpsKind::UnTracked(prep) => prep.finish(forward(&x.primitive)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::backend::{Autodiff, Flex, NdArray};
+    use burn::prelude::*;
+    use burn::tensor::{Distribution, Tolerance};
+
+    type Ad = Autodiff<Flex>;
+
+    fn input<B: Backend>() -> Tensor<B, 3> {
+        let d = Default::default();
+        Tensor::<B, 3>::random([4, 31, 24], Distribution::Normal(0.0, 2.0), &d)
+    }
+
+    #[test]
+    fn matches_burns_gelu_forward_and_backward() {
+        let x = input::<Flex>();
+        let w = Tensor::<Ad, 3>::from_inner(input::<Flex>());
+        let ours = Tensor::<Ad, 3>::from_inner(x.clone()).require_grad();
+        let theirs = Tensor::<Ad, 3>::from_inner(x).require_grad();
+        let y_ours = super::gelu(ours.clone());
+        let y_theirs = burn::tensor::activation::gelu(theirs.clone());
+        let tol = Tolerance::absolute(5e-7);
+        y_ours
+            .to_data()
+            .assert_approx_eq::<f32>(&y_theirs.to_data(), tol);
+        let g_ours = (y_ours * w.clone()).sum().backward();
+        let g_theirs = (y_theirs * w).sum().backward();
+        let (g_ours, g_theirs) = (ours.grad(&g_ours).unwrap(), theirs.grad(&g_theirs).unwrap());
+        g_ours
+            .to_data()
+            .assert_approx_eq::<f32>(&g_theirs.to_data(), Tolerance::absolute(2e-6));
+    }
+
+    #[test]
+    fn evaluation_equals_training_forward_and_other_backends_use_burns_op() {
+        let x = input::<Flex>();
+        let trained = super::gelu(Tensor::<Ad, 3>::from_inner(x.clone()));
+        assert_eq!(super::gelu(x).to_data(), trained.inner().to_data());
+        let on_ndarray = input::<NdArray>();
+        let expected = burn::tensor::activation::gelu(on_ndarray.clone()).to_data();
+        assert_eq!(super::gelu(on_ndarray).to_data(), expected);
+    }
+}

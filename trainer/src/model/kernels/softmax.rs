@@ -1,0 +1,137 @@
+//! Softmax of x / d over the last axis (attention's scaled scores),
+//! exp((x − max) / d) / Σ per row, with y ⊙ (g − ⟨g, y⟩) / d per row as
+//! its backward.
+
+use burn::backend::Autodiff;
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind, unary};
+use burn::backend::flex::{Flex, FlexTensor};
+use burn::prelude::*;
+use burn::tensor::ops::FloatTensor;
+use burn::tensor::{TensorMetadata, TensorPrimitive};
+
+use super::math::{exp, max, sum_by, sum_zip};
+use super::primitive::{Primitive, classify, from_values, same_type};
+
+/// Softmax of `x / divisor` over the last axis: burn's
+/// `activation::softmax(x.div_scalar(divisor), D - 1)`, one pass each way
+/// on burn-flex.
+pub fn softmax_last<B: Backend, const D: usize>(x: Tensor<B, D>, divisor: f32) -> Tensor<B, D> {
+    let y = match classify::<B>(x.into_primitive().tensor()) {
+        Primitive::Autodiff(x) => same_type(tracked(x, divisor)),
+        Primitive::Flex(x) => same_type(forward(x, divisor)),
+        Primitive::Other(x) => B::softmax(B::float_div_scalar(x, divisor.into()), D - 1),
+    };
+    Tensor::from_primitive(TensorPrimitive::Float(y))
+}
+
+fn forward(x: FlexTensor, divisor: f32) -> FlexTensor {
+    let x = x.to_contiguous();
+    let row = x.shape()[x.shape().num_dims() - 1];
+    let mut y = vec![0.0f32; x.shape().num_elements()];
+    for (y, x) in y
+        .chunks_exact_mut(row)
+        .zip(x.storage::<f32>().chunks_exact(row))
+    {
+        let max = max(x);
+        for (y, &x) in y.iter_mut().zip(x) {
+            *y = exp((x - max) / divisor);
+        }
+        let scale = 1.0 / sum_by(y, |v| v);
+        y.iter_mut().for_each(|v| *v *= scale);
+    }
+    from_values(y, &x)
+}
+
+fn backward(y: &FlexTensor, divisor: f32, grad: &FlexTensor) -> FlexTensor {
+    let grad = grad.to_contiguous();
+    let row = y.shape()[y.shape().num_dims() - 1];
+    let mut dx = vec![0.0f32; y.shape().num_elements()];
+    let rows = y
+        .storage::<f32>()
+        .chunks_exact(row)
+        .zip(grad.storage::<f32>().chunks_exact(row));
+    for (dx, (y, g)) in dx.chunks_exact_mut(row).zip(rows) {
+        let dot = sum_zip(y, g, |y, g| y * g);
+        for ((dx, &y), &g) in dx.iter_mut().zip(y).zip(g) {
+            *dx = y * (g - dot) / divisor;
+        }
+    }
+    from_values(dx, y)
+}
+
+/// The autodiff node; its state is the (contiguous) output and the divisor.
+#[derive(Debug)]
+struct Softmax;
+
+impl Backward<Flex, 1> for Softmax {
+    type State = (FlexTensor, f32);
+
+    fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let (y, divisor) = ops.state;
+        unary::<Flex, _>(ops.parents, ops.node, grads, |grad| {
+            backward(&y, divisor, &grad)
+        });
+    }
+}
+
+fn tracked(x: FloatTensor<Autodiff<Flex>>, divisor: f32) -> FloatTensor<Autodiff<Flex>> {
+    let op = Softmax.prepare::<NoCheckpointing>([x.node.clone()]);
+    let y = forward(x.primitive, divisor);
+    match op.compute_bound().stateful() {
+        OpsKind::Tracked(prep) => prep.finish((y.clone(), divisor), y),
+        OpsKind::UnTracked(prep) => prep.finish(y),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::backend::{Autodiff, Flex, NdArray};
+    use burn::prelude::*;
+    use burn::tensor::{Distribution, Tolerance};
+
+    type Ad = Autodiff<Flex>;
+
+    fn input<B: Backend>() -> Tensor<B, 4> {
+        let d = Default::default();
+        Tensor::<B, 4>::random([3, 4, 31, 31], Distribution::Normal(0.0, 3.0), &d)
+    }
+
+    #[test]
+    fn matches_burns_softmax_forward_and_backward() {
+        let x = input::<Flex>();
+        let w = Tensor::<Ad, 4>::from_inner(input::<Flex>());
+        // A strided input, as attention scores can be.
+        let ours = Tensor::<Ad, 4>::from_inner(x.clone()).require_grad();
+        let theirs = Tensor::<Ad, 4>::from_inner(x).require_grad();
+        let y_ours = super::softmax_last(ours.clone().swap_dims(2, 3), 4.0);
+        let scaled = theirs.clone().swap_dims(2, 3).div_scalar(4.0);
+        let y_theirs = burn::tensor::activation::softmax(scaled, 3);
+        let tol = Tolerance::absolute(1e-6);
+        y_ours
+            .to_data()
+            .assert_approx_eq::<f32>(&y_theirs.to_data(), tol);
+        let g_ours = (y_ours * w.clone()).sum().backward();
+        let g_theirs = (y_theirs * w).sum().backward();
+        let (g_ours, g_theirs) = (ours.grad(&g_ours).unwrap(), theirs.grad(&g_theirs).unwrap());
+        g_ours
+            .to_data()
+            .assert_approx_eq::<f32>(&g_theirs.to_data(), Tolerance::absolute(1e-5));
+    }
+
+    #[test]
+    fn evaluation_equals_training_forward_and_other_backends_use_burns_op() {
+        let x = input::<Flex>();
+        let trained = super::softmax_last(Tensor::<Ad, 4>::from_inner(x.clone()), 2.0);
+        assert_eq!(
+            super::softmax_last(x, 2.0).to_data(),
+            trained.inner().to_data()
+        );
+        let on_ndarray = input::<NdArray>();
+        let scaled = on_ndarray.clone().div_scalar(2.0);
+        let expected = burn::tensor::activation::softmax(scaled, 3).to_data();
+        assert_eq!(super::softmax_last(on_ndarray, 2.0).to_data(), expected);
+    }
+}

@@ -19,7 +19,7 @@ use remul_group::IoLayout;
 use remul_trainer::config::TrainConfig;
 use remul_trainer::model::{Net, NetShape};
 
-// The trainer's allocator (see trainer/Cargo.toml).
+// The trainer's allocator and its setting (see trainer/src/allocator.rs).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -79,6 +79,7 @@ fn bench_task(c: &mut Criterion, task: &str, io: IoLayout, bones: Vec<[usize; 2]
 }
 
 fn bench_all(c: &mut Criterion) {
+    remul_trainer::allocator::keep_freed_pages();
     let mocap = remul_datasets::mocap::io_layout().expect("mocap layout");
     let chain: Vec<[usize; 2]> = (1..mocap.input.entities()).map(|i| [i, i - 1]).collect();
     bench_task(c, "mocap", mocap, chain, 12);

@@ -14,11 +14,12 @@ use remul_group::{Channel, IoLayout, Layout};
 use remul_trainer::model::NetShape;
 use remul_trainer::objective::Penalty;
 
-// The trainer's allocator (see trainer/Cargo.toml).
+// The trainer's allocator and its setting (see trainer/src/allocator.rs).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn bench_steps(c: &mut Criterion) {
+    remul_trainer::allocator::keep_freed_pages();
     bench_backend::<Autodiff<Flex>>(c, "flex");
     bench_backend::<Autodiff<NdArray<f32>>>(c, "ndarray");
 }

@@ -17,10 +17,12 @@
 //!   data), [`task`] (the data, and the paper's defaults per task),
 //!   [`device`] (the backend), [`model`], [`objective`] (the losses, and how
 //!   α and β are set), [`batch`] (plain and rotated samples seen through
-//!   [`normalize`]), [`evaluate`] (MSE and the paper's E/E'), [`error`].
+//!   [`normalize`]), [`evaluate`] (MSE and the paper's E/E'), [`error`];
+//!   and [`allocator`], how the program's allocator keeps its pages.
 #![deny(unsafe_code)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
+pub mod allocator;
 pub mod batch;
 pub mod beta_sweep;
 pub mod checkpoint;

@@ -5,5 +5,6 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
+    remul_trainer::allocator::keep_freed_pages();
     remul_trainer::commands::main()
 }

@@ -16,6 +16,8 @@ use burn::tensor::{DType, TensorData, TensorMetadata};
 /// A float primitive, sorted by what runs on it.
 pub(super) enum Primitive<B: Backend> {
     /// burn-flex under autodiff (training): fused kernels, fused backward.
+    /// Their nodes keep their state (burn's `NoCheckpointing`, the
+    /// trainer's strategy) whatever strategy the graph uses.
     Autodiff(FloatTensor<Autodiff<Flex>>),
     /// burn-flex alone (evaluation): fused kernels.
     Flex(FlexTensor),

@@ -66,6 +66,8 @@ mod tests {
     use burn::prelude::*;
     use burn::tensor::{Distribution, Tolerance};
 
+    use super::super::same_op::assert_same_op;
+
     type Ad = Autodiff<Flex>;
 
     fn input<B: Backend>() -> Tensor<B, 3> {
@@ -75,22 +77,13 @@ mod tests {
 
     #[test]
     fn matches_burns_gelu_forward_and_backward() {
-        let x = input::<Flex>();
-        let w = Tensor::<Ad, 3>::from_inner(input::<Flex>());
-        let ours = Tensor::<Ad, 3>::from_inner(x.clone()).require_grad();
-        let theirs = Tensor::<Ad, 3>::from_inner(x).require_grad();
-        let y_ours = super::gelu(ours.clone());
-        let y_theirs = burn::tensor::activation::gelu(theirs.clone());
-        let tol = Tolerance::absolute(5e-7);
-        y_ours
-            .to_data()
-            .assert_approx_eq::<f32>(&y_theirs.to_data(), tol);
-        let g_ours = (y_ours * w.clone()).sum().backward();
-        let g_theirs = (y_theirs * w).sum().backward();
-        let (g_ours, g_theirs) = (ours.grad(&g_ours).unwrap(), theirs.grad(&g_theirs).unwrap());
-        g_ours
-            .to_data()
-            .assert_approx_eq::<f32>(&g_theirs.to_data(), Tolerance::absolute(2e-6));
+        assert_same_op(
+            input::<Flex>(),
+            super::gelu,
+            burn::tensor::activation::gelu,
+            Tolerance::absolute(5e-7),
+            Tolerance::absolute(2e-6),
+        );
     }
 
     #[test]

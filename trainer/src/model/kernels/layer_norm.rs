@@ -140,6 +140,8 @@ mod tests {
     use burn::prelude::*;
     use burn::tensor::{Distribution, Tolerance};
 
+    use super::super::same_op::assert_same_op;
+
     type Ad = Autodiff<Flex>;
     const EPS: f64 = 1e-5;
 
@@ -163,36 +165,22 @@ mod tests {
     #[test]
     fn matches_burns_layer_norm_forward_and_backward() {
         let norm = norm::<Ad>();
-        let x = input::<Flex>();
-        let w = Tensor::<Ad, 3>::from_inner(input::<Flex>());
-        let ours = Tensor::<Ad, 3>::from_inner(x.clone()).require_grad();
-        let theirs = Tensor::<Ad, 3>::from_inner(x).require_grad();
-        let y_ours = super::layer_norm(&norm, ours.clone(), EPS);
-        let y_theirs = norm.forward(theirs.clone());
-        let tol = Tolerance::absolute(2e-6);
-        y_ours
-            .to_data()
-            .assert_approx_eq::<f32>(&y_theirs.to_data(), tol);
-        let g_ours = (y_ours * w.clone()).sum().backward();
-        let g_theirs = (y_theirs * w).sum().backward();
-        let beta = norm.beta.as_ref().unwrap();
-        let pairs = [
-            (
-                ours.grad(&g_ours).map(|g| g.to_data()),
-                theirs.grad(&g_theirs).map(|g| g.to_data()),
-            ),
-            (
-                norm.gamma.grad(&g_ours).map(|g| g.to_data()),
-                norm.gamma.grad(&g_theirs).map(|g| g.to_data()),
-            ),
-            (
-                beta.grad(&g_ours).map(|g| g.to_data()),
-                beta.grad(&g_theirs).map(|g| g.to_data()),
-            ),
+        let (ours, theirs) = assert_same_op(
+            input::<Flex>(),
+            |x| super::layer_norm(&norm, x, EPS),
+            |x| norm.forward(x),
+            Tolerance::absolute(2e-6),
+            Tolerance::rel_abs(1e-5, 2e-5),
+        );
+        let beta = norm.beta.as_ref().expect("the norm has a bias");
+        let params = [
+            (norm.gamma.grad(&ours), norm.gamma.grad(&theirs)),
+            (beta.grad(&ours), beta.grad(&theirs)),
         ];
-        for (a, b) in pairs {
-            a.unwrap()
-                .assert_approx_eq::<f32>(&b.unwrap(), Tolerance::rel_abs(1e-5, 2e-5));
+        for (a, b) in params {
+            let (a, b) = (a.expect("a gradient"), b.expect("a gradient"));
+            a.to_data()
+                .assert_approx_eq::<f32>(&b.to_data(), Tolerance::rel_abs(1e-5, 2e-5));
         }
     }
 

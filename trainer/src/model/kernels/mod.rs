@@ -26,6 +26,8 @@ mod heads;
 mod layer_norm;
 mod math;
 mod primitive;
+#[cfg(test)]
+mod same_op;
 mod softmax;
 
 pub use gelu::gelu;

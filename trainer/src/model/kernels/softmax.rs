@@ -92,6 +92,8 @@ mod tests {
     use burn::prelude::*;
     use burn::tensor::{Distribution, Tolerance};
 
+    use super::super::same_op::assert_same_op;
+
     type Ad = Autodiff<Flex>;
 
     fn input<B: Backend>() -> Tensor<B, 4> {
@@ -101,24 +103,14 @@ mod tests {
 
     #[test]
     fn matches_burns_softmax_forward_and_backward() {
-        let x = input::<Flex>();
-        let w = Tensor::<Ad, 4>::from_inner(input::<Flex>());
         // A strided input, as attention scores can be.
-        let ours = Tensor::<Ad, 4>::from_inner(x.clone()).require_grad();
-        let theirs = Tensor::<Ad, 4>::from_inner(x).require_grad();
-        let y_ours = super::softmax_last(ours.clone().swap_dims(2, 3), 4.0);
-        let scaled = theirs.clone().swap_dims(2, 3).div_scalar(4.0);
-        let y_theirs = burn::tensor::activation::softmax(scaled, 3);
-        let tol = Tolerance::absolute(1e-6);
-        y_ours
-            .to_data()
-            .assert_approx_eq::<f32>(&y_theirs.to_data(), tol);
-        let g_ours = (y_ours * w.clone()).sum().backward();
-        let g_theirs = (y_theirs * w).sum().backward();
-        let (g_ours, g_theirs) = (ours.grad(&g_ours).unwrap(), theirs.grad(&g_theirs).unwrap());
-        g_ours
-            .to_data()
-            .assert_approx_eq::<f32>(&g_theirs.to_data(), Tolerance::absolute(1e-5));
+        assert_same_op(
+            input::<Flex>(),
+            |x| super::softmax_last(x.swap_dims(2, 3), 4.0),
+            |x| burn::tensor::activation::softmax(x.swap_dims(2, 3).div_scalar(4.0), 3),
+            Tolerance::absolute(1e-6),
+            Tolerance::absolute(1e-5),
+        );
     }
 
     #[test]

@@ -19,16 +19,15 @@ use super::primitive::{Primitive, classify, same_type};
 
 /// `[batch, tokens, heads·k]` as `[batch, heads, tokens, k]`.
 pub fn split_heads<B: Backend>(x: Tensor<B, 3>, heads: usize) -> Tensor<B, 4> {
+    let [batch, tokens, width] = x.dims();
     let y = match classify::<B>(x.into_primitive().tensor()) {
         Primitive::Autodiff(x) => same_type(tracked_split(x, heads)),
         Primitive::Flex(x) => same_type(split(&x, heads)),
         Primitive::Other(x) => {
             let x = Tensor::<B, 3>::from_primitive(TensorPrimitive::Float(x));
-            let [batch, tokens, width] = x.dims();
-            let y = x
+            return x
                 .reshape([batch, tokens, heads, width / heads])
                 .swap_dims(1, 2);
-            return y;
         }
     };
     Tensor::from_primitive(TensorPrimitive::Float(y))

@@ -1,24 +1,23 @@
 //! The exact GELU, x·Φ(x), with its derivative Φ(x) + x·φ(x) as its
 //! backward: one pass each way.
 
-use burn::backend::Autodiff;
-use burn::backend::autodiff::checkpoint::base::Checkpointer;
-use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
-use burn::backend::autodiff::grads::Gradients;
-use burn::backend::autodiff::ops::{Backward, Ops, OpsKind, unary};
-use burn::backend::flex::{Flex, FlexTensor};
+use burn::backend::flex::FlexTensor;
 use burn::prelude::*;
 use burn::tensor::TensorPrimitive;
-use burn::tensor::ops::FloatTensor;
 
 use super::math::normal_cdf_pdf;
 use super::primitive::{Primitive, classify, map, same_type, zip_map};
+use super::unary_op::tracked;
 
 /// GELU(x) = x·Φ(x), Φ the standard normal distribution: burn's
 /// `activation::gelu`, fused on burn-flex.
 pub fn gelu<B: Backend, const D: usize>(x: Tensor<B, D>) -> Tensor<B, D> {
     let y = match classify::<B>(x.into_primitive().tensor()) {
-        Primitive::Autodiff(x) => same_type(tracked(x)),
+        Primitive::Autodiff(x) => same_type(tracked(
+            x,
+            |x| (forward(x), x.clone()),
+            |x, g| backward(x, &g),
+        )),
         Primitive::Flex(x) => same_type(forward(&x)),
         Primitive::Other(x) => B::gelu(x),
     };
@@ -34,30 +33,6 @@ fn backward(x: &FlexTensor, grad: &FlexTensor) -> FlexTensor {
         let (cdf, pdf) = normal_cdf_pdf(x);
         g * (cdf + x * pdf)
     })
-}
-
-/// The autodiff node; its state is the input.
-#[derive(Debug)]
-struct Gelu;
-
-impl Backward<Flex, 1> for Gelu {
-    type State = FlexTensor;
-
-    fn backward(self, ops: Ops<FlexTensor, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
-        let x = ops.state;
-        unary::<Flex, _>(ops.parents, ops.node, grads, |grad| backward(&x, &grad));
-    }
-}
-
-fn tracked(x: FloatTensor<Autodiff<Flex>>) -> FloatTensor<Autodiff<Flex>> {
-    let op = Gelu.prepare::<NoCheckpointing>([x.node.clone()]);
-    match op.compute_bound().stateful() {
-        OpsKind::Tracked(prep) => {
-            let y = forward(&x.primitive);
-            prep.finish(x.primitive, y)
-        }
-        OpsKind::UnTracked(prep) => prep.finish(forward(&x.primitive)),
-    }
 }
 
 #[cfg(test)]

@@ -5,23 +5,20 @@
 //! other's backward. Through burn's reshape and swap, every step would copy
 //! the heads' gradients element by element in reshape's backward.
 
-use burn::backend::Autodiff;
-use burn::backend::autodiff::checkpoint::base::Checkpointer;
-use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
-use burn::backend::autodiff::grads::Gradients;
-use burn::backend::autodiff::ops::{Backward, Ops, OpsKind, unary};
-use burn::backend::flex::{Flex, FlexTensor};
+use burn::backend::flex::FlexTensor;
 use burn::prelude::*;
-use burn::tensor::ops::FloatTensor;
 use burn::tensor::{Shape, TensorData, TensorMetadata, TensorPrimitive};
 
 use super::primitive::{Primitive, classify, same_type};
+use super::unary_op::tracked;
 
 /// `[batch, tokens, heads·k]` as `[batch, heads, tokens, k]`.
 pub fn split_heads<B: Backend>(x: Tensor<B, 3>, heads: usize) -> Tensor<B, 4> {
     let [batch, tokens, width] = x.dims();
     let y = match classify::<B>(x.into_primitive().tensor()) {
-        Primitive::Autodiff(x) => same_type(tracked_split(x, heads)),
+        Primitive::Autodiff(x) => {
+            same_type(tracked(x, |x| (split(x, heads), ()), |_, g| merge(&g)))
+        }
         Primitive::Flex(x) => same_type(split(&x, heads)),
         Primitive::Other(x) => {
             let x = Tensor::<B, 3>::from_primitive(TensorPrimitive::Float(x));
@@ -37,7 +34,11 @@ pub fn split_heads<B: Backend>(x: Tensor<B, 3>, heads: usize) -> Tensor<B, 4> {
 pub fn merge_heads<B: Backend>(x: Tensor<B, 4>) -> Tensor<B, 3> {
     let [batch, heads, tokens, k] = x.dims();
     let y = match classify::<B>(x.into_primitive().tensor()) {
-        Primitive::Autodiff(x) => same_type(tracked_merge(x)),
+        Primitive::Autodiff(x) => same_type(tracked(
+            x,
+            |x| (merge(x), heads),
+            |&heads, g| split(&g, heads),
+        )),
         Primitive::Flex(x) => same_type(merge(&x)),
         Primitive::Other(x) => {
             let x = Tensor::<B, 4>::from_primitive(TensorPrimitive::Float(x));
@@ -57,13 +58,13 @@ fn split(x: &FlexTensor, heads: usize) -> FlexTensor {
 fn merge(x: &FlexTensor) -> FlexTensor {
     let shape = x.shape();
     let (batch, heads, tokens, k) = (shape[0], shape[1], shape[2], shape[3]);
-    let strides = x.layout().strides();
+    let (strides, start) = (x.layout().strides(), x.layout().start_offset() as isize);
     let data = x.storage::<f32>();
     let mut out = Vec::with_capacity(batch * heads * tokens * k);
     for b in 0..batch {
         for t in 0..tokens {
             for h in 0..heads {
-                let at = x.layout().start_offset() as isize
+                let at = start
                     + b as isize * strides[0]
                     + h as isize * strides[1]
                     + t as isize * strides[2];
@@ -79,50 +80,6 @@ fn merge(x: &FlexTensor) -> FlexTensor {
         }
     }
     FlexTensor::from_data(TensorData::new(out, [batch, tokens, heads * k]))
-}
-
-/// The split's autodiff node: its backward is the merge.
-#[derive(Debug)]
-struct SplitHeads;
-
-impl Backward<Flex, 1> for SplitHeads {
-    type State = ();
-
-    fn backward(self, ops: Ops<(), 1>, grads: &mut Gradients, _: &mut Checkpointer) {
-        unary::<Flex, _>(ops.parents, ops.node, grads, |grad| merge(&grad));
-    }
-}
-
-/// The merge's autodiff node: its backward is the split.
-#[derive(Debug)]
-struct MergeHeads;
-
-impl Backward<Flex, 1> for MergeHeads {
-    type State = usize;
-
-    fn backward(self, ops: Ops<usize, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
-        let heads = ops.state;
-        unary::<Flex, _>(ops.parents, ops.node, grads, |grad| split(&grad, heads));
-    }
-}
-
-fn tracked_split(x: FloatTensor<Autodiff<Flex>>, heads: usize) -> FloatTensor<Autodiff<Flex>> {
-    let op = SplitHeads.prepare::<NoCheckpointing>([x.node.clone()]);
-    let y = split(&x.primitive, heads);
-    match op.compute_bound().stateful() {
-        OpsKind::Tracked(prep) => prep.finish((), y),
-        OpsKind::UnTracked(prep) => prep.finish(y),
-    }
-}
-
-fn tracked_merge(x: FloatTensor<Autodiff<Flex>>) -> FloatTensor<Autodiff<Flex>> {
-    let heads = x.primitive.shape()[1];
-    let op = MergeHeads.prepare::<NoCheckpointing>([x.node.clone()]);
-    let y = merge(&x.primitive);
-    match op.compute_bound().stateful() {
-        OpsKind::Tracked(prep) => prep.finish(heads, y),
-        OpsKind::UnTracked(prep) => prep.finish(y),
-    }
 }
 
 #[cfg(test)]

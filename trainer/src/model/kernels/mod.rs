@@ -29,6 +29,7 @@ mod primitive;
 #[cfg(test)]
 mod same_op;
 mod softmax;
+mod unary_op;
 
 pub use gelu::gelu;
 pub use heads::{merge_heads, split_heads};

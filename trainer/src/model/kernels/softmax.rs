@@ -2,25 +2,27 @@
 //! exp((x − max) / d) / Σ per row, with y ⊙ (g − ⟨g, y⟩) / d per row as
 //! its backward.
 
-use burn::backend::Autodiff;
-use burn::backend::autodiff::checkpoint::base::Checkpointer;
-use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
-use burn::backend::autodiff::grads::Gradients;
-use burn::backend::autodiff::ops::{Backward, Ops, OpsKind, unary};
-use burn::backend::flex::{Flex, FlexTensor};
+use burn::backend::flex::FlexTensor;
 use burn::prelude::*;
-use burn::tensor::ops::FloatTensor;
 use burn::tensor::{TensorMetadata, TensorPrimitive};
 
 use super::math::{exp, max, sum_by, sum_zip};
 use super::primitive::{Primitive, classify, from_values, same_type};
+use super::unary_op::tracked;
 
 /// Softmax of `x / divisor` over the last axis: burn's
 /// `activation::softmax(x.div_scalar(divisor), D - 1)`, one pass each way
 /// on burn-flex.
 pub fn softmax_last<B: Backend, const D: usize>(x: Tensor<B, D>, divisor: f32) -> Tensor<B, D> {
     let y = match classify::<B>(x.into_primitive().tensor()) {
-        Primitive::Autodiff(x) => same_type(tracked(x, divisor)),
+        Primitive::Autodiff(x) => same_type(tracked(
+            x,
+            |x| {
+                let y = forward(x.clone(), divisor);
+                (y.clone(), (y, divisor))
+            },
+            |(y, divisor), g| backward(y, *divisor, &g),
+        )),
         Primitive::Flex(x) => same_type(forward(x, divisor)),
         Primitive::Other(x) => B::softmax(B::float_div_scalar(x, divisor.into()), D - 1),
     };
@@ -60,30 +62,6 @@ fn backward(y: &FlexTensor, divisor: f32, grad: &FlexTensor) -> FlexTensor {
         }
     }
     from_values(dx, y)
-}
-
-/// The autodiff node; its state is the (contiguous) output and the divisor.
-#[derive(Debug)]
-struct Softmax;
-
-impl Backward<Flex, 1> for Softmax {
-    type State = (FlexTensor, f32);
-
-    fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
-        let (y, divisor) = ops.state;
-        unary::<Flex, _>(ops.parents, ops.node, grads, |grad| {
-            backward(&y, divisor, &grad)
-        });
-    }
-}
-
-fn tracked(x: FloatTensor<Autodiff<Flex>>, divisor: f32) -> FloatTensor<Autodiff<Flex>> {
-    let op = Softmax.prepare::<NoCheckpointing>([x.node.clone()]);
-    let y = forward(x.primitive, divisor);
-    match op.compute_bound().stateful() {
-        OpsKind::Tracked(prep) => prep.finish((y.clone(), divisor), y),
-        OpsKind::UnTracked(prep) => prep.finish(y),
-    }
 }
 
 #[cfg(test)]

@@ -100,7 +100,7 @@ def ensemble_line(root):
     if not path.is_file():
         return None
     text = path.read_text()
-    m = re.search(r"^mean: MSE ×10⁻² val ([\d.]+)\s+test ([\d.]+)\s+rotated test ([\d.]+)\s+E ([\d.]+)\s+E' ([\d.]+)", text, re.M)
+    m = re.search(r"^mean: MSE ×10⁻² val ([\d.]+)\s+test ([\d.]+)\s+(?:rotated val [\d.]+\s+)?rotated test ([\d.]+)\s+E ([\d.]+)\s+E' ([\d.]+)", text, re.M)
     params = re.search(r"(\d+) parameters in all", text).group(1)
     return m.groups(), int(params)
 

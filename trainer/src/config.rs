@@ -46,6 +46,10 @@ pub struct TrainConfig {
     pub ema: Option<f64>,
     /// Adam's (L2) weight decay.
     pub weight_decay: f64,
+    /// Decoupled weight decay λ (AdamW): every step also shrinks each
+    /// weight by the factor 1 − lr·λ.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub decoupled_weight_decay: f64,
     /// Samples per step (before the rotated copies).
     pub batch_size: usize,
     /// Passes over the training split.
@@ -98,6 +102,11 @@ impl TrainConfig {
         }
         if self.ema.is_some_and(|d| !(0.0..1.0).contains(&d)) {
             return invalid("--ema's decay must be at least 0 and below 1");
+        }
+        if !(self.decoupled_weight_decay >= 0.0 && self.decoupled_weight_decay * self.lr < 1.0) {
+            return invalid(
+                "--decoupled-weight-decay must be at least 0 and below 1 / the learning rate",
+            );
         }
         if !(self.alpha >= 0.0 && self.beta >= 0.0) {
             return invalid("α and β must be non-negative numbers");
@@ -189,6 +198,10 @@ fn invalid(why: impl Into<String>) -> Result<()> {
 
 fn one() -> usize {
     1
+}
+
+fn is_zero(value: &f64) -> bool {
+    *value == 0.0
 }
 
 #[cfg(test)]

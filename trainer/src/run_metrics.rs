@@ -35,6 +35,11 @@ pub struct RunMetrics {
     pub train_mse: f64,
     /// MSE on the validation split.
     pub val_mse: f64,
+    /// MSE on the rotated validation split (as the rotated test), where a
+    /// choice that weighs robustness to rotations is made. Absent from runs
+    /// measured before it existed.
+    #[serde(default)]
+    pub rotated_val_mse: Option<f64>,
     /// MSE on the test split.
     pub test_mse: f64,
     /// Test MSE × 10², as the paper prints it ("MSE ×10⁻²").
@@ -96,6 +101,7 @@ impl RunMetrics {
             None
         };
         let test_mse = predictor.mse(&data.test)?;
+        let rotated_val_mse = Some(predictor.rotated_mse(&data.val, &config.group)?);
         let rotated_test_mse = Some(predictor.rotated_mse(&data.test, &config.group)?);
         let ood_mse = match data.extra.iter().find(|(name, _)| name == "ood") {
             Some((_, split)) => Some(predictor.mse(split)?),
@@ -111,6 +117,7 @@ impl RunMetrics {
             best_epoch: state.best.map_or(state.epochs_done, |(_, e)| e),
             train_mse: predictor.mse(&data.train)?,
             val_mse: predictor.mse(&data.val)?,
+            rotated_val_mse,
             test_mse,
             test_mse_x100: test_mse * 100.0,
             rotated_test_mse,

@@ -282,7 +282,7 @@ fn every_teacher_term_at_zero_is_refused_and_labels_may_be_off() {
 }
 
 #[test]
-fn an_ensemble_of_one_run_scores_that_runs_test_mse() {
+fn an_ensemble_of_one_run_scores_that_runs_figures() {
     let dir = scratch_dir("ensemble");
     let config = config_of(&["--epochs", "2"]);
     let data = config.task.load(Path::new("unused")).unwrap();
@@ -292,8 +292,9 @@ fn an_ensemble_of_one_run_scores_that_runs_test_mse() {
     let line = out.lines().find(|l| l.starts_with("mean:")).unwrap();
     let test = format!("test {:.2} ", m.test_mse_x100);
     let rotated = format!("rotated test {:.2} ", m.rotated_test_mse_x100());
+    let rotated_val = format!("rotated val {:.2} ", 100.0 * m.rotated_val_mse.unwrap());
     assert!(
-        line.contains(&test) && line.contains(&rotated),
+        line.contains(&test) && line.contains(&rotated) && line.contains(&rotated_val),
         "{line}\n{m:?}"
     );
     let _ = std::fs::remove_dir_all(&dir);

@@ -156,12 +156,21 @@ fn same_seed_same_numbers_and_resume_continues_exactly() {
     }
 }
 
-/// Weight averaging and the cosine schedule are part of the run: a run
-/// killed (SIGKILL) mid-way and resumed from its checkpoint equals an
-/// uninterrupted one, and each changes the numbers.
+/// Weight averaging, the cosine schedule and decoupled weight decay are part
+/// of the run: a run killed (SIGKILL) mid-way and resumed from its
+/// checkpoint equals an uninterrupted one, and each changes the numbers.
 #[test]
-fn weight_averaging_and_a_cosine_schedule_resume_exactly_after_a_kill() {
-    let recipe = ["--ema", "0.9", "--lr-schedule", "cosine", "--seed", "3"];
+fn the_recipe_flags_resume_exactly_after_a_kill() {
+    let recipe = [
+        "--ema",
+        "0.9",
+        "--lr-schedule",
+        "cosine",
+        "--decoupled-weight-decay",
+        "0.5",
+        "--seed",
+        "3",
+    ];
     let argv = |epochs: &'static str, recipe: &[&'static str]| {
         let mut f = vec!["--epochs", epochs];
         f.extend_from_slice(recipe);
@@ -195,7 +204,16 @@ fn weight_averaging_and_a_cosine_schedule_resume_exactly_after_a_kill() {
     let resumed = run(&config, &data, &b, true).unwrap();
     assert_eq!(without_clock(resumed), without_clock(straight.clone()));
 
-    for other in [&recipe[2..], &["--ema", "0.9", "--seed", "3"][..]] {
+    let without_decay = ["--ema", "0.9", "--lr-schedule", "cosine", "--seed", "3"];
+    let without_cosine = [
+        "--ema",
+        "0.9",
+        "--decoupled-weight-decay",
+        "0.5",
+        "--seed",
+        "3",
+    ];
+    for other in [&recipe[2..], &without_cosine[..], &without_decay[..]] {
         let (config, data) = parse(&argv("600", other));
         let m = run(&config, &data, &c, false).unwrap();
         assert_ne!(
@@ -204,8 +222,10 @@ fn weight_averaging_and_a_cosine_schedule_resume_exactly_after_a_kill() {
             "{other:?}"
         );
     }
-    let (bad, data) = parse(&argv("1", &["--ema", "1"]));
-    assert!(bad.validate(&data).is_err());
+    for bad in [&["--ema", "1"], &["--decoupled-weight-decay", "1e9"]] {
+        let (bad, data) = parse(&argv("1", bad));
+        assert!(bad.validate(&data).is_err());
+    }
     for d in [a, b, c] {
         let _ = std::fs::remove_dir_all(d);
     }

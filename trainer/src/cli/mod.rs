@@ -380,9 +380,13 @@ pub struct TrainArgs {
     /// Adam's learning rate.
     #[arg(long, value_parser = positive)]
     pub lr: Option<f64>,
-    /// Adam's weight decay.
+    /// Adam's weight decay (L2: added to the gradient, as in the paper).
     #[arg(long)]
     pub weight_decay: Option<f64>,
+    /// Decoupled weight decay λ (AdamW): every step also shrinks each
+    /// weight by the factor 1 − lr·λ (default 0: plain Adam).
+    #[arg(long, value_name = "LAMBDA", default_value_t = 0.0)]
+    pub decoupled_weight_decay: f64,
     /// How the learning rate changes over the run (constant: the paper's
     /// protocol; cosine: decay to zero at the last step).
     #[arg(long, value_enum, default_value = "constant")]
@@ -537,6 +541,7 @@ impl TrainArgs {
             lr_schedule: self.lr_schedule,
             ema: self.ema,
             weight_decay: self.weight_decay.unwrap_or(defaults.weight_decay),
+            decoupled_weight_decay: self.decoupled_weight_decay,
             batch_size: self.batch_size.unwrap_or(defaults.batch_size),
             epochs: self.epochs.unwrap_or(defaults.epochs),
             seed: self.seed,

@@ -74,6 +74,7 @@ impl TrainArgs {
             batch_size,
             lr,
             weight_decay,
+            decoupled_weight_decay,
             lr_schedule,
             ema,
             validate_every,
@@ -137,6 +138,7 @@ impl TrainArgs {
         f.option("--batch-size", *batch_size);
         f.option("--lr", *lr);
         f.option("--weight-decay", *weight_decay);
+        f.value("--decoupled-weight-decay", decoupled_weight_decay);
         f.choice("--lr-schedule", *lr_schedule);
         f.option("--ema", *ema);
         f.option("--validate-every", *validate_every);
@@ -206,6 +208,8 @@ mod tests {
                 "0.000123",
                 "--weight-decay",
                 "1e-10",
+                "--decoupled-weight-decay",
+                "0.05",
                 "--batch-size",
                 "7",
                 "--epochs",

@@ -68,12 +68,14 @@ fn print_figures(
 ) -> Result<()> {
     let test = model.mse(&data.test)?;
     let val = model.mse(&data.val)?;
+    let rotated_val = model.rotated_mse(&data.val, group)?;
     let rotated = model.rotated_mse(&data.test, group)?;
     let e = model.equivariance(&data.test, group, args.group_samples, args.seed)?;
     println!(
-        "{label}: MSE ×10⁻² val {:.2}  test {:.2}  rotated test {:.2}  E {:.4}  E' {:.4}  (M = {})",
+        "{label}: MSE ×10⁻² val {:.2}  test {:.2}  rotated val {:.2}  rotated test {:.2}  E {:.4}  E' {:.4}  (M = {})",
         val * 100.0,
         test * 100.0,
+        rotated_val * 100.0,
         rotated * 100.0,
         e.e,
         e.e_prime,

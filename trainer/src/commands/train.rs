@@ -74,7 +74,13 @@ pub fn print_metrics(m: &RunMetrics) {
         m.val_mse * 100.0,
         m.test_mse_x100
     );
-    if let Some(rotated) = m.rotated_test_mse {
+    if let (Some(val), Some(test)) = (m.rotated_val_mse, m.rotated_test_mse) {
+        println!(
+            "                rotated: val {:.2}  test {:.2} (each sample under its own rotation)",
+            val * 100.0,
+            test * 100.0
+        );
+    } else if let Some(rotated) = m.rotated_test_mse {
         println!(
             "                rotated test {:.2} (each test sample under its own rotation)",
             rotated * 100.0

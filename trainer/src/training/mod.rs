@@ -4,11 +4,13 @@
 //!
 //! [`TrainJob`]'s run reads top-down in this file, one named function per
 //! phase; the pieces live beside it: `start` (folder, fresh or resumed
-//! state), [`step`] (one optimizer step), `epoch_log` (`epochs.csv`),
-//! `progress` (the bar) and `outputs` (what a finished run hands on).
+//! state), `optimizer` (Adam, optionally with decoupled weight decay),
+//! [`step`] (one optimizer step), `epoch_log` (`epochs.csv`), `progress`
+//! (the bar) and `outputs` (what a finished run hands on).
 
 mod ema;
 mod epoch_log;
+mod optimizer;
 mod outputs;
 mod progress;
 mod start;

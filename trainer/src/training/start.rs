@@ -1,12 +1,9 @@
-//! How a run begins: its folder and `config.json`, then the model, Adam and
+//! How a run begins: its folder and `config.json`, then the model, the optimizer and
 //! the loop's state, fresh or from the folder's checkpoint.
 
 use std::fs;
 use std::path::Path;
 
-use burn::optim::adaptor::OptimizerAdaptor;
-use burn::optim::decay::WeightDecayConfig;
-use burn::optim::{Adam, AdamConfig};
 use burn::tensor::backend::AutodiffBackend;
 use remul_group::random::rng_from_seed;
 
@@ -16,8 +13,7 @@ use crate::error::{Result, TrainerError};
 use crate::json::{read_json, write_json};
 use crate::model::{Net, NetShape};
 
-/// The optimizer every run uses.
-pub(super) type Optim<B> = OptimizerAdaptor<Adam, Net<B>, B>;
+use super::optimizer::{self, Optim};
 
 /// A run's state with that optimizer.
 pub(super) type Run<B> = RunState<B, Optim<B>>;
@@ -42,7 +38,7 @@ pub(super) fn prepare_folder(out: &Path, config: &TrainConfig, resume: bool) -> 
 
 static SEEDED_INIT: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-/// The model, Adam and loop state a run starts from: fresh ones, or with
+/// The model, optimizer and loop state a run starts from: fresh ones, or with
 /// `resume` those of the checkpoint in `out`.
 pub(super) fn start_or_resume<B: AutodiffBackend>(
     config: &TrainConfig,
@@ -62,12 +58,7 @@ pub(super) fn start_or_resume<B: AutodiffBackend>(
         B::seed(device, config.seed);
         config.net.init(shape.clone(), device)
     };
-    let mut optim_config = AdamConfig::new();
-    if config.weight_decay > 0.0 {
-        optim_config = optim_config
-            .with_weight_decay(Some(WeightDecayConfig::new(config.weight_decay as f32)));
-    }
-    let optim = optim_config.init::<B, Net<B>>();
+    let optim = optimizer::for_run::<B>(config);
     if resume {
         return checkpoint::load(out, model, optim, device)?
             .ok_or_else(|| TrainerError::NothingToResume(out.to_path_buf()));

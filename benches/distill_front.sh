@@ -5,7 +5,9 @@
 # alone and distilled from an ensemble of paper-size MLPs (2 plain, 2
 # REMUL), 3 seeds each. Every student's int8 blob is measured through the
 # runtime (`trainer eval`), seed 1's in the firmware in QEMU (flash, RAM,
-# instructions per prediction); then the table and plots.
+# instructions per prediction); then the table and plots. Teachers and
+# label-only students train with decoupled weight decay 0.1 (AdamW), the
+# distilled students without: each choice made on the validation split.
 #   benches/distill_front.sh [RUNS_DIR] [trainer data flags...]
 # e.g. benches/distill_front.sh runs/front --data-dir ../shared/data --offline
 # Two runs go at a time (one per core); the whole front takes about 70
@@ -26,6 +28,12 @@ export SEEDS=${SEEDS:-1 2 3}
 # "Distillation"): the teachers' mean on noisy inputs (σ = 0.1) and its
 # rotated copy, and neither the labels nor REMUL's own L_equi.
 export RECIPE=${RECIPE:---alpha 0 --beta 0 --noisy-weight 1 --noise 0.1 --rotated-weight 1}
+# The teachers' and the label-only students' recipe, chosen on the
+# validation split the same way (benches/results/distill-front/recipe.md):
+# decoupled weight decay 0.1 (AdamW), which helps them and not the
+# distilled students.
+export TEACHER_RECIPE=${TEACHER_RECIPE:---decoupled-weight-decay 0.1}
+export LABEL_RECIPE=${LABEL_RECIPE:---decoupled-weight-decay 0.1}
 
 # One run: [extra flags] KIND NAME; KIND is teacher-none, teacher-constant,
 # label or distilled. Finished runs are kept; unfinished ones resume.
@@ -36,7 +44,8 @@ run_one() {
   case $kind in
   teacher-*)
     dir="$RUNS/teachers/${kind#teacher-}-$name"
-    flags=(--model mlp --penalty "${kind#teacher-}" --beta 1 --seed "${name#s}")
+    # shellcheck disable=SC2206 # TEACHER_RECIPE is a list of flags
+    flags=(--model mlp --penalty "${kind#teacher-}" --beta 1 --seed "${name#s}" $TEACHER_RECIPE)
     ;;
   label | distilled)
     local hidden=${name%-*} seed=${name#*-s}
@@ -47,6 +56,9 @@ run_one() {
       # shellcheck disable=SC2086 # RECIPE is a list of flags
       flags=(distill --teacher "$t/none-s1" --teacher "$t/none-s2" --teacher "$t/constant-s1"
         --teacher "$t/constant-s2" $RECIPE "${flags[@]}")
+    else
+      # shellcheck disable=SC2206 # LABEL_RECIPE is a list of flags
+      flags+=($LABEL_RECIPE)
     fi
     ;;
   esac

@@ -80,11 +80,6 @@ pub fn print_metrics(m: &RunMetrics) {
             val * 100.0,
             test * 100.0
         );
-    } else if let Some(rotated) = m.rotated_test_mse {
-        println!(
-            "                rotated test {:.2} (each test sample under its own rotation)",
-            rotated * 100.0
-        );
     }
     if let Some(ood) = m.ood_mse {
         println!("OOD MSE ×10⁻²   {:.2}", ood * 100.0);

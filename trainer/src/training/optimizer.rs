@@ -30,14 +30,25 @@ pub type Optim<B> = OptimizerAdaptor<AdamDecoupled, Net<B>, B>;
 /// The optimizer `config` asks for: Adam with its L2 weight decay (the
 /// paper's `--weight-decay`) and the decoupled one.
 pub fn for_run<B: AutodiffBackend>(config: &TrainConfig) -> Optim<B> {
-    let mut adam = AdamConfig::new();
-    if config.weight_decay > 0.0 {
-        adam = adam.with_weight_decay(Some(WeightDecayConfig::new(config.weight_decay as f32)));
+    OptimizerAdaptor::from(AdamDecoupled::new(
+        config.weight_decay,
+        config.decoupled_weight_decay,
+    ))
+}
+
+impl AdamDecoupled {
+    /// Adam with L2 weight decay `l2` (none at 0) and decoupled weight
+    /// decay `decay`.
+    pub fn new(l2: f64, decay: f64) -> Self {
+        let mut adam = AdamConfig::new();
+        if l2 > 0.0 {
+            adam = adam.with_weight_decay(Some(WeightDecayConfig::new(l2 as f32)));
+        }
+        Self {
+            adam: adam.build(),
+            decay,
+        }
     }
-    OptimizerAdaptor::from(AdamDecoupled {
-        adam: adam.build(),
-        decay: config.decoupled_weight_decay,
-    })
 }
 
 impl<B: Backend> SimpleOptimizer<B> for AdamDecoupled {
@@ -67,7 +78,6 @@ impl<B: Backend> SimpleOptimizer<B> for AdamDecoupled {
 #[cfg(test)]
 mod tests {
     use burn::backend::{Autodiff, Flex};
-    use burn::module::{Module, ModuleVisitor, Param};
     use burn::nn::{Initializer, Linear, LinearConfig};
     use burn::optim::{AdamWConfig, GradientsParams, Optimizer};
 
@@ -76,16 +86,9 @@ mod tests {
     type B = Autodiff<Flex>;
 
     fn weights(layer: &Linear<B>) -> Vec<f32> {
-        struct Collect(Vec<f32>);
-        impl ModuleVisitor<B> for Collect {
-            fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
-                let values = param.val().into_data().convert::<f32>();
-                self.0.extend(values.to_vec::<f32>().unwrap());
-            }
-        }
-        let mut collect = Collect(Vec::new());
-        layer.visit(&mut collect);
-        collect.0
+        let bias = layer.bias.as_ref().expect("the layer has a bias").val();
+        let values = |t: Tensor<B, 1>| t.into_data().to_vec::<f32>().unwrap();
+        [values(layer.weight.val().flatten(0, 1)), values(bias)].concat()
     }
 
     /// Three steps of `optim` on a fixed regression, from one initial layer.
@@ -105,22 +108,18 @@ mod tests {
         weights(&layer)
     }
 
-    fn ours(l2: Option<f32>, decay: f64) -> OptimizerAdaptor<AdamDecoupled, Linear<B>, B> {
-        let adam = AdamConfig::new().with_weight_decay(l2.map(WeightDecayConfig::new));
-        OptimizerAdaptor::from(AdamDecoupled {
-            adam: adam.build(),
-            decay,
-        })
+    fn ours(l2: f64, decay: f64) -> OptimizerAdaptor<AdamDecoupled, Linear<B>, B> {
+        OptimizerAdaptor::from(AdamDecoupled::new(l2, decay))
     }
 
     #[test]
     fn without_decay_it_is_adam_bit_for_bit() {
         let adam = AdamConfig::new().init::<B, Linear<B>>();
-        assert_eq!(train(ours(None, 0.0), 0.01), train(adam, 0.01));
+        assert_eq!(train(ours(0.0, 0.0), 0.01), train(adam, 0.01));
         let l2 = AdamConfig::new()
             .with_weight_decay(Some(WeightDecayConfig::new(0.1)))
             .init::<B, Linear<B>>();
-        assert_eq!(train(ours(Some(0.1), 0.0), 0.01), train(l2, 0.01));
+        assert_eq!(train(ours(0.1, 0.0), 0.01), train(l2, 0.01));
     }
 
     #[test]
@@ -128,12 +127,12 @@ mod tests {
         let adamw = AdamWConfig::new()
             .with_weight_decay(0.5)
             .init::<B, Linear<B>>();
-        let decayed = train(ours(None, 0.5), 0.01);
+        let decayed = train(ours(0.0, 0.5), 0.01);
         let theirs = train(adamw, 0.01);
         for (a, b) in decayed.iter().zip(&theirs) {
             assert!((a - b).abs() <= 1e-6, "{a} against {b}");
         }
-        let plain = train(ours(None, 0.0), 0.01);
+        let plain = train(ours(0.0, 0.0), 0.01);
         assert!(decayed.iter().zip(&plain).any(|(a, b)| a != b));
     }
 
@@ -141,10 +140,7 @@ mod tests {
     fn the_decay_shrinks_weights_by_lr_times_lambda() {
         // With a zero gradient Adam's update is zero, so one step leaves
         // exactly the decayed weight.
-        let optim = AdamDecoupled {
-            adam: AdamConfig::new().build(),
-            decay: 0.25,
-        };
+        let optim = AdamDecoupled::new(0.0, 0.25);
         let device = Default::default();
         let w = Tensor::<Flex, 1>::from_floats([2.0, -4.0], &device);
         let zero = Tensor::<Flex, 1>::zeros([2], &device);

@@ -33,6 +33,7 @@ fn bench_model(c: &mut Criterion, name: &str, config: NetConfig) {
         position_scale: 5.0,
         vector_scale: 0.3,
         scalar_scale: 1.0,
+        canonical: None,
     };
     let spec = model_spec(&net, "bench", &io, Group::So3, &norm)
         .expect("an MLP or a Transformer has a spec");

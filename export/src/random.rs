@@ -16,6 +16,7 @@ pub const NORMALIZATION: Normalization = Normalization {
     position_scale: 12.0,
     vector_scale: 0.8,
     scalar_scale: 2.5,
+    canonical: None,
 };
 
 /// A dense layer initialized as PyTorch and burn do by default,

@@ -11,7 +11,7 @@
 //! `tests/decode.rs` and the fuzz target `decode_matches_postcard` compare
 //! the two on every test blob and on random and corrupted payloads.
 
-use remul_group::{Channel, Group, IoLayout, Layout};
+use remul_group::{CanonicalAxes, Channel, Group, IoLayout, Layout};
 
 use crate::Error;
 use crate::format::{
@@ -57,6 +57,7 @@ fn fields<'a>(r: &mut Reader<'a>) -> Option<Payload<'a>> {
             position_scale: r.f32()?,
             vector_scale: r.f32()?,
             scalar_scale: r.f32()?,
+            canonical: r.canonical_axes()?,
         },
         quant: match r.variant()? {
             0 => Quant::Int8,
@@ -153,6 +154,17 @@ impl<'a> Reader<'a> {
         match self.byte()? {
             0 => Some(None),
             1 => self.f32().map(Some),
+            _ => None,
+        }
+    }
+
+    fn canonical_axes(&mut self) -> Option<Option<CanonicalAxes>> {
+        match self.byte()? {
+            0 => Some(None),
+            1 => Some(Some(CanonicalAxes {
+                from: self.u32()?,
+                to: self.u32()?,
+            })),
             _ => None,
         }
     }

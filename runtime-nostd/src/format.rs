@@ -16,7 +16,7 @@
 //! read (and a newer blob refused with a clear error) before decoding a
 //! payload whose layout may have changed.
 
-use remul_group::{Group, IoLayout};
+use remul_group::{CanonicalAxes, Group, IoLayout};
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
@@ -26,7 +26,7 @@ pub const MAGIC: [u8; 4] = *b"RMUL";
 
 /// The format version this runtime reads and `remul-export` writes. Any change to
 /// the payload layout or to the meaning of a field bumps it.
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
 
 /// Bytes before the payload.
 pub const HEADER_LEN: usize = 16;
@@ -154,6 +154,11 @@ pub fn open(blob: &[u8]) -> Result<&[u8], Error> {
 /// channels (zero when `center` is false or there are none). Output:
 /// positions `ŷ · position_scale + c`, vectors `ŷ · vector_scale`, scalars
 /// `ŷ · scalar_scale`.
+///
+/// With `canonical` axes, positions and vectors are also turned by the
+/// input's canonical rotation `R` on the way in (`R (p − c) / s`, `R v / s`)
+/// and by `Rᵀ` on the way out, which makes the model exactly equivariant
+/// ([`CanonicalAxes`]).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Normalization {
@@ -165,6 +170,10 @@ pub struct Normalization {
     pub vector_scale: f32,
     /// Scale of scalar channels.
     pub scalar_scale: f32,
+    /// Turn each input to the canonical orientation these axes read off it
+    /// (and the output back). Absent from metrics written before it: none.
+    #[serde(default)]
+    pub canonical: Option<CanonicalAxes>,
 }
 
 impl Normalization {
@@ -174,6 +183,7 @@ impl Normalization {
         position_scale: 1.0,
         vector_scale: 1.0,
         scalar_scale: 1.0,
+        canonical: None,
     };
 }
 

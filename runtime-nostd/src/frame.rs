@@ -1,17 +1,28 @@
-//! Centring and scaling around the network (see [`Normalization`]).
+//! Centring, scaling and turning to the canonical orientation around the
+//! network (see [`Normalization`]).
 
+#[cfg(feature = "canonical")]
+use remul_group::CanonicalAxes;
+#[cfg(feature = "canonical")]
+use remul_group::vector::{add, cross, dot, scale, sub};
 use remul_group::{Channel, Layout, Vec3};
 
 use crate::Error;
 use crate::format::Normalization;
 
-/// The frame one input is normalized in: its centroid and the scales. The
-/// trainer normalizes its batches through this too, so both sides share
-/// one definition of [`Normalization`].
+/// The frame one input is normalized in: its centroid, the scales and,
+/// with canonical axes, its canonical orientation. The trainer normalizes
+/// its batches through this too, so both sides share one definition of
+/// [`Normalization`].
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Frame {
     center: Vec3,
     scales: Normalization,
+    /// The rows right, up, forward of the canonical rotation `R`; `None`
+    /// without canonical axes, so that such a model's arithmetic (and its
+    /// golden vectors) does not pass through a rotation.
+    #[cfg(feature = "canonical")]
+    rows: Option<[Vec3; 3]>,
 }
 
 impl Frame {
@@ -25,6 +36,10 @@ impl Frame {
         Ok(Self {
             center,
             scales: *scales,
+            #[cfg(feature = "canonical")]
+            rows: scales
+                .canonical
+                .map(|axes| canonical_rows(axes, layout, x).unwrap_or(IDENTITY)),
         })
     }
 
@@ -56,52 +71,146 @@ impl Frame {
     /// Normalizes one entity's channels from `x` into `out`.
     pub fn normalize_entity(&self, channels: &[Channel], x: &[f32], out: &mut [f32]) {
         let s = &self.scales;
-        let mut pairs = out.iter_mut().zip(x);
+        let mut at = 0;
         for &channel in channels {
-            match channel {
+            let (c, by) = match channel {
                 Channel::Scalar => {
-                    if let Some((o, v)) = pairs.next() {
+                    if let (Some(o), Some(v)) = (out.get_mut(at), x.get(at)) {
                         *o = v / s.scalar_scale;
                     }
+                    at += 1;
+                    continue;
                 }
-                Channel::Vector => {
-                    for (o, v) in pairs.by_ref().take(3) {
-                        *o = v / s.vector_scale;
-                    }
+                Channel::Vector => ([0.0; 3], s.vector_scale),
+                Channel::Position => (self.center, s.position_scale),
+            };
+            let o = out.get_mut(at..).and_then(|o| o.first_chunk_mut::<3>());
+            let v = x.get(at..).and_then(|x| x.first_chunk::<3>());
+            if let (Some(o), Some(v)) = (o, v) {
+                let mut u = [0.0; 3];
+                for ((u, v), c) in u.iter_mut().zip(v).zip(c) {
+                    *u = (v - c) / by;
                 }
-                Channel::Position => {
-                    for ((o, v), c) in pairs.by_ref().take(3).zip(self.center) {
-                        *o = (v - c) / s.position_scale;
-                    }
-                }
+                *o = self.turn_in(u);
             }
+            at += 3;
         }
     }
 
     /// Maps one entity's network output back to the caller's frame, in place.
     pub fn denormalize_entity(&self, channels: &[Channel], y: &mut [f32]) {
         let s = &self.scales;
-        let mut values = y.iter_mut();
+        let mut at = 0;
         for &channel in channels {
-            match channel {
+            let (c, by) = match channel {
                 Channel::Scalar => {
-                    if let Some(v) = values.next() {
+                    if let Some(v) = y.get_mut(at) {
                         *v *= s.scalar_scale;
                     }
+                    at += 1;
+                    continue;
                 }
-                Channel::Vector => {
-                    for v in values.by_ref().take(3) {
-                        *v *= s.vector_scale;
-                    }
+                Channel::Vector => (None, s.vector_scale),
+                Channel::Position => (Some(self.center), s.position_scale),
+            };
+            if let Some(y) = y.get_mut(at..).and_then(|y| y.first_chunk_mut::<3>()) {
+                let mut v = *y;
+                for v in &mut v {
+                    *v *= by;
                 }
-                Channel::Position => {
-                    for (v, c) in values.by_ref().take(3).zip(self.center) {
-                        *v = *v * s.position_scale + c;
+                *y = self.turn_out(v);
+                if let Some(c) = c {
+                    for (y, c) in y.iter_mut().zip(c) {
+                        *y += c;
                     }
                 }
             }
+            at += 3;
         }
     }
+
+    /// `R v` (`v` without canonical axes).
+    #[cfg(not(feature = "canonical"))]
+    fn turn_in(&self, v: Vec3) -> Vec3 {
+        v
+    }
+
+    /// `Rᵀ v` (`v` without canonical axes).
+    #[cfg(not(feature = "canonical"))]
+    fn turn_out(&self, v: Vec3) -> Vec3 {
+        v
+    }
+
+    /// `R v` (`v` without canonical axes).
+    #[cfg(feature = "canonical")]
+    fn turn_in(&self, v: Vec3) -> Vec3 {
+        match &self.rows {
+            Some([right, up, forward]) => [dot(*right, v), dot(*up, v), dot(*forward, v)],
+            None => v,
+        }
+    }
+
+    /// `Rᵀ v` (`v` without canonical axes).
+    #[cfg(feature = "canonical")]
+    fn turn_out(&self, v: Vec3) -> Vec3 {
+        match &self.rows {
+            Some([right, up, forward]) => add(
+                add(scale(*right, v[0]), scale(*up, v[1])),
+                scale(*forward, v[2]),
+            ),
+            None => v,
+        }
+    }
+}
+
+#[cfg(feature = "canonical")]
+const IDENTITY: [Vec3; 3] = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
+
+/// The rows right, up, forward of `x`'s canonical orientation
+/// ([`CanonicalAxes`]): up is entity `to`'s position minus entity `from`'s,
+/// forward the sum of every entity's first vector channel made
+/// perpendicular to up, right = up × forward. For `x` rotated by `g` the
+/// rows are turned by `g` too, so `R` becomes `R g⁻¹`. `None` where they
+/// name no frame (up or forward of zero length, axes outside the layout):
+/// the caller then uses the identity, on those inputs alone not equivariant.
+#[cfg(feature = "canonical")]
+fn canonical_rows(axes: CanonicalAxes, layout: &Layout, x: &[f32]) -> Option<[Vec3; 3]> {
+    let width = layout.entity_width().max(1);
+    let (mut position, mut velocity, mut at) = (None, None, 0);
+    for &channel in layout.channels() {
+        crate::arch::keep_rolled();
+        match channel {
+            Channel::Position => position = position.or(Some(at)),
+            Channel::Vector => velocity = velocity.or(Some(at)),
+            Channel::Scalar => {}
+        }
+        at += channel.width();
+    }
+    let (position, velocity) = (position?, velocity?);
+    let three = |entity: u32, offset: usize| -> Option<Vec3> {
+        let start = (entity as usize)
+            .saturating_mul(width)
+            .saturating_add(offset);
+        x.get(start..)?.first_chunk::<3>().copied()
+    };
+    let up = unit(sub(three(axes.to, position)?, three(axes.from, position)?))?;
+    let mut forward = [0.0; 3];
+    for entity in x.chunks_exact(width) {
+        crate::arch::keep_rolled();
+        if let Some(v) = entity.get(velocity..).and_then(|e| e.first_chunk::<3>()) {
+            forward = add(forward, *v);
+        }
+    }
+    let forward = unit(sub(forward, scale(up, dot(forward, up))))?;
+    Some([cross(up, forward), up, forward])
+}
+
+#[cfg(feature = "canonical")]
+/// `v / |v|` with the runtime's correctly rounded square root (the FPU's
+/// on a Cortex-M4F), or `None` for a zero or non-finite `v`.
+fn unit(v: Vec3) -> Option<Vec3> {
+    let n = crate::float::sqrt(dot(v, v));
+    (n.is_finite() && n > f32::EPSILON).then(|| scale(v, 1.0 / n))
 }
 
 /// Both lengths must be the layout's; returns the entity width.
@@ -116,4 +225,87 @@ fn check(layout: &Layout, a: usize, b: usize) -> Result<usize, Error> {
         }
     }
     Ok(layout.entity_width().max(1))
+}
+
+#[cfg(all(test, feature = "canonical"))]
+mod tests {
+    use super::*;
+    use remul_group::{Group, random::rng_from_seed};
+
+    fn layout() -> Layout {
+        Layout::new(3, &[Channel::Position, Channel::Vector]).unwrap()
+    }
+
+    const X: [f32; 18] = [
+        0.3, -0.2, 0.1, 0.5, 0.2, 0.9, /* 1 */ 0.1, 1.9, 0.4, 0.4, 0.1, 1.1,
+        /* 2 */ -1.0, 0.5, 0.2, 0.6, -0.1, 0.8,
+    ];
+
+    fn canonical() -> Normalization {
+        Normalization {
+            center: true,
+            canonical: Some(CanonicalAxes { from: 0, to: 1 }),
+            ..Normalization::IDENTITY
+        }
+    }
+
+    fn normalized(norm: &Normalization, x: &[f32]) -> [f32; 18] {
+        let mut out = [0.0; 18];
+        let frame = Frame::of_input(&layout(), norm, x).unwrap();
+        frame.normalize(&layout(), x, &mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn a_rotated_input_normalizes_to_the_same_numbers() {
+        let reference = normalized(&canonical(), &X);
+        let mut rng = rng_from_seed(3);
+        for _ in 0..20 {
+            let g = Group::So3.sample(&mut rng);
+            let mut gx = X;
+            layout().rotate(&g, &mut gx).unwrap();
+            for (a, b) in normalized(&canonical(), &gx).iter().zip(reference) {
+                assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+            }
+        }
+        // Up points along y, the mean velocity has no x part and a positive z.
+        let up = sub(
+            reference[6..9].try_into().unwrap(),
+            reference[0..3].try_into().unwrap(),
+        );
+        assert!(
+            up[0].abs() < 1e-6 && up[2].abs() < 1e-6 && up[1] > 0.0,
+            "{up:?}"
+        );
+        let v = [3, 9, 15].map(|at| -> Vec3 { reference[at..at + 3].try_into().unwrap() });
+        let v = v.into_iter().fold([0.0; 3], add);
+        assert!(v[0].abs() < 1e-6 && v[2] > 0.0, "{v:?}");
+    }
+
+    #[test]
+    fn denormalize_turns_back() {
+        let frame = Frame::of_input(&layout(), &canonical(), &X).unwrap();
+        let mut y = normalized(&canonical(), &X);
+        frame.denormalize(&layout(), &mut y).unwrap();
+        for (a, b) in y.iter().zip(X) {
+            assert!((a - b).abs() < 1e-6, "{a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn degenerate_directions_leave_the_input_unturned() {
+        let centred_only = Normalization {
+            center: true,
+            ..Normalization::IDENTITY
+        };
+        let mut still = X;
+        for at in [3, 9, 15] {
+            still[at..at + 3].fill(0.0);
+        }
+        let mut same_place = X;
+        same_place.copy_within(0..3, 6);
+        for x in [still, same_place] {
+            assert_eq!(normalized(&canonical(), &x), normalized(&centred_only, &x));
+        }
+    }
 }

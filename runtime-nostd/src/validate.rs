@@ -8,6 +8,7 @@ use crate::format::{
 };
 use crate::scratch;
 use crate::tensors::{Dense, F32Le, Norm, TensorReader, Weights};
+use remul_group::IoLayout;
 
 /// What validation learned about a model.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -21,7 +22,7 @@ const SHORT: Error = Error::invalid("tensor data is shorter than the architectur
 /// Checks a decoded payload and returns its plan.
 pub(crate) fn validate(p: &Payload<'_>) -> Result<Plan, Error> {
     p.group.validate()?;
-    check_normalization(&p.normalization)?;
+    check_normalization(&p.normalization, &p.io)?;
     if p.padding.len() > 3 || p.padding.iter().any(|&b| b != 0) {
         return Err(Error::invalid("padding is not 0 to 3 zero bytes"));
     }
@@ -45,14 +46,24 @@ pub(crate) fn validate(p: &Payload<'_>) -> Result<Plan, Error> {
     Ok(plan)
 }
 
-fn check_normalization(n: &Normalization) -> Result<(), Error> {
+fn check_normalization(n: &Normalization, io: &IoLayout) -> Result<(), Error> {
     let ok = |s: f32| s.is_finite() && s > 0.0;
-    if ok(n.position_scale) && ok(n.vector_scale) && ok(n.scalar_scale) {
-        Ok(())
-    } else {
-        Err(Error::invalid(
+    if !(ok(n.position_scale) && ok(n.vector_scale) && ok(n.scalar_scale)) {
+        return Err(Error::invalid(
             "normalization scales must be finite and positive",
-        ))
+        ));
+    }
+    match n.canonical {
+        #[cfg(feature = "canonical")]
+        Some(axes) => Ok(axes.validate(&io.input)?),
+        #[cfg(not(feature = "canonical"))]
+        Some(_) => {
+            let _ = io;
+            Err(Error::invalid(
+                "the model turns its inputs to canonical axes: build remul-runtime with `canonical`",
+            ))
+        }
+        None => Ok(()),
     }
 }
 

@@ -6,7 +6,7 @@
 mod common;
 
 use proptest::prelude::*;
-use remul_group::{Channel, Group, IoLayout, Layout};
+use remul_group::{CanonicalAxes, Channel, Group, IoLayout, Layout};
 use remul_runtime::format::{Golden, HEADER_LEN, Payload};
 use remul_runtime::{Activation, Architecture, Error, ExportMetrics, Normalization, Quant};
 
@@ -44,6 +44,7 @@ fn every_shipped_and_test_blob_reads_the_same() {
         "runtime-nostd/tests/data/transformer-int8.bin",
         "models/mocap-mlp.bin",
         "models/mocap-transformer.bin",
+        "models/mocap-mlp-equivariant.bin",
     ];
     let mut blobs: Vec<(String, Vec<u8>)> = files
         .iter()
@@ -336,7 +337,13 @@ fn parts() -> impl Strategy<Value = Parts> {
     let option = || prop::option::of(f32_bits());
     (
         ("\\PC{0,12}", group(), layout(), layout()),
-        (any::<bool>(), f32_bits(), f32_bits(), f32_bits()),
+        (
+            any::<bool>(),
+            f32_bits(),
+            f32_bits(),
+            f32_bits(),
+            prop::option::of((any::<u32>(), any::<u32>())),
+        ),
         (
             prop_oneof![Just(Quant::Int8), Just(Quant::F32)],
             architecture(),
@@ -347,7 +354,7 @@ fn parts() -> impl Strategy<Value = Parts> {
         .prop_map(
             |(
                 (task, group, input, output),
-                (center, position_scale, vector_scale, scalar_scale),
+                (center, position_scale, vector_scale, scalar_scale, canonical),
                 (quant, architecture),
                 (f32_mse, int8_mse, e, e_prime, samples),
                 (count, inputs, outputs, padding, tensors),
@@ -360,6 +367,7 @@ fn parts() -> impl Strategy<Value = Parts> {
                     position_scale,
                     vector_scale,
                     scalar_scale,
+                    canonical: canonical.map(|(from, to)| CanonicalAxes { from, to }),
                 },
                 quant,
                 architecture,

@@ -158,6 +158,7 @@ fn normalization_for(train: &[Sample]) -> Normalization {
         position_scale: (p2 / n).sqrt() as f32,
         vector_scale: (v2 / n).sqrt() as f32,
         scalar_scale: 1.0,
+        canonical: None,
     }
 }
 

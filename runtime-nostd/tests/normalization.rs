@@ -30,6 +30,7 @@ fn identity_network_round_trips_through_normalization() {
             position_scale: 17.0,
             vector_scale: 0.3,
             scalar_scale: 4.0,
+            canonical: None,
         };
         let spec = position_plus_velocity(6, k, normalization);
         for quant in [Quant::F32, Quant::Int8] {

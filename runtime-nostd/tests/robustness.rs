@@ -282,12 +282,21 @@ fn bad_values_in_tensors_are_rejected() {
 fn header_errors_are_specific() {
     let blob = sample_blobs()[0].1.clone();
     let mut newer = blob.clone();
-    newer[4] = 2;
+    newer[4] = 3;
     assert_eq!(
         Model::from_bytes(&newer).err(),
         Some(Error::UnsupportedVersion {
-            found: 2,
-            supported: 1
+            found: 3,
+            supported: 2
+        })
+    );
+    let mut older = blob.clone();
+    older[4] = 1;
+    assert_eq!(
+        Model::from_bytes(&older).err(),
+        Some(Error::UnsupportedVersion {
+            found: 1,
+            supported: 2
         })
     );
     let mut magic = blob.clone();
@@ -379,7 +388,7 @@ fn every_error_prints_as_one_line() {
         Error::BadMagic,
         Error::UnsupportedVersion {
             found: 9,
-            supported: 1,
+            supported: 2,
         },
         Error::BlobLength {
             expected: 1,

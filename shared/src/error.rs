@@ -48,6 +48,12 @@ pub enum Error {
     /// A layout too large to address.
     #[error("layout is too large")]
     LayoutTooLarge,
+    /// Canonical axes naming an entity the layout does not have, the same
+    /// entity twice, or a layout without a position and a vector channel.
+    #[error(
+        "canonical axes need two different entities of a layout with a position and a vector channel"
+    )]
+    InvalidCanonicalAxes,
     /// A metric was asked for over no samples or no group elements.
     #[error("equivariance needs at least one sample and one group element")]
     NothingToMeasure,

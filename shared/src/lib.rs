@@ -7,7 +7,9 @@
 //!   how a group element acts on model inputs (φ(g)) and outputs (ρ(g));
 //! - [`random`]: the seedable generator both sides draw group elements from;
 //! - [`metrics`]: the paper's equivariance errors E and E';
-//! - [`rotated_test`]: a split with every sample under its own rotation.
+//! - [`rotated_test`]: a split with every sample under its own rotation;
+//! - [`CanonicalAxes`]: a canonical orientation read off each input, which
+//!   makes any model run in it exactly equivariant.
 //!
 //! `no_std`, no allocator, no `unsafe`.
 //!
@@ -26,6 +28,7 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+mod canonical;
 mod error;
 mod group;
 mod layout;
@@ -37,6 +40,7 @@ mod rotation;
 mod transform;
 pub mod vector;
 
+pub use canonical::CanonicalAxes;
 pub use error::Error;
 pub use group::{Group, haar_quaternion};
 pub use layout::{Channel, IoLayout, Layout, MAX_CHANNELS, MAX_ENTITIES};

@@ -124,6 +124,7 @@ fn a_custom_dataset_trains_exports_and_is_measured_on_its_declared_group() {
         position_scale: 3.0,
         vector_scale: 1.0,
         scalar_scale: 1.0,
+        canonical: None,
     };
     let exact = export(
         &exact_model(declared, normalization),

@@ -2,7 +2,7 @@
 //! outputs, and a resumed run must match it.
 
 use remul_datasets::TaskData;
-use remul_group::Group;
+use remul_group::{CanonicalAxes, Group};
 use serde::{Deserialize, Serialize};
 
 use crate::device::DeviceKind;
@@ -62,6 +62,10 @@ pub struct TrainConfig {
     pub center: bool,
     /// Divide by global scales measured on the training split.
     pub scale: bool,
+    /// Turn every input to the canonical orientation these axes read off
+    /// it (and the output back): an exactly equivariant model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canonical_axes: Option<CanonicalAxes>,
     /// Group samples M for E and E' on the test split.
     pub eval_group_samples: usize,
     /// Save a checkpoint every this many epochs (and after the last); 1
@@ -118,6 +122,16 @@ impl TrainConfig {
         }
         if self.penalty == Penalty::Gradnorm && !(self.alpha > 0.0 && self.beta > 0.0) {
             return invalid("the GradNorm penalty needs α and β above zero");
+        }
+        if let Some(axes) = self.canonical_axes
+            && axes.validate(&data.io.input).is_err()
+        {
+            return invalid(format!(
+                "--canonical-axes {},{}: the input has {} entities, and needs a position and a velocity channel; give two different ones",
+                axes.from,
+                axes.to,
+                data.io.input.entities()
+            ));
         }
         if self.eval_group_samples == 0 {
             return invalid("the group samples M for E and E' must be at least 1");

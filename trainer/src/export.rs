@@ -152,6 +152,7 @@ pub fn model_spec<B: Backend>(
             position_scale: normalization.position_scale,
             vector_scale: normalization.vector_scale,
             scalar_scale: normalization.scalar_scale,
+            canonical: normalization.canonical,
         },
         architecture,
     };

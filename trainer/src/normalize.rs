@@ -1,22 +1,30 @@
 //! The rotation-invariant normalisation a model sees its data through:
 //! positions centred on the input's centroid (so that only rotations are
 //! left to learn, as the paper subtracts the centre of mass) and one global
-//! scale per channel kind, measured on the training split.
+//! scale per channel kind, measured on the training split; optionally a
+//! canonical orientation per input ([`CanonicalAxes`]).
 //!
 //! The map itself is the runtime's ([`Normalization`], applied through a
 //! [`Frame`]), so the trainer and the device cannot disagree about it; this
 //! module only measures the scales.
 
 use remul_datasets::Split;
-use remul_group::{Channel, IoLayout, Layout};
+use remul_group::{CanonicalAxes, Channel, IoLayout, Layout};
 pub use remul_runtime::{Frame, Normalization};
 
 /// Measures the scales on a training split: the root-mean-square of each
 /// channel kind's numbers (positions after centring). These are norms, so
 /// they do not change when the data are rotated.
-pub fn fit(io: &IoLayout, train: &Split, center: bool, scale: bool) -> Normalization {
+pub fn fit(
+    io: &IoLayout,
+    train: &Split,
+    center: bool,
+    scale: bool,
+    canonical: Option<CanonicalAxes>,
+) -> Normalization {
     let centred_only = Normalization {
         center,
+        canonical,
         ..Normalization::IDENTITY
     };
     if !scale || train.is_empty() {
@@ -54,6 +62,7 @@ pub fn fit(io: &IoLayout, train: &Split, center: bool, scale: bool) -> Normaliza
         position_scale: rms(2),
         vector_scale: rms(1),
         scalar_scale: rms(0),
+        canonical,
     }
 }
 

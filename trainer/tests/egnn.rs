@@ -107,6 +107,7 @@ fn egnn_commutes_with_rotations_and_translations_for_random_weights() {
                 position_scale: 2.0,
                 vector_scale: 0.5,
                 scalar_scale: 1.5,
+                canonical: None,
             };
             let split = remul_datasets::Split::from_rows(
                 &io,

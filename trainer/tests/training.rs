@@ -310,6 +310,30 @@ fn augmentation_and_plain_runs_train_only_their_half() {
 }
 
 #[test]
+fn canonical_axes_make_the_model_exactly_equivariant() {
+    let out = scratch_dir("canonical");
+    let (config, data) = tiny_nbody(&["--epochs", "3", "--canonical-axes", "0,1"]);
+    let m = run(&config, &data, &out, false).unwrap();
+    assert!(m.normalization.canonical.is_some());
+    // Only rounding is left: E' from f32 arithmetic through the rotations,
+    // and the rotated test equal to the test to as many digits.
+    assert!(m.equivariance.e_prime < 1e-3, "{m:?}");
+    let rotated = m.rotated_test_mse.unwrap();
+    assert!((rotated / m.test_mse - 1.0).abs() < 1e-4, "{m:?}");
+    let (plain, _) = tiny_nbody(&["--epochs", "3"]);
+    let m = run(&plain, &data, &out, false).unwrap();
+    assert!(m.equivariance.e_prime > 1e-2, "{m:?}");
+    for bad in ["0,0", "0,99"] {
+        let (config, _) = tiny_nbody(&["--epochs", "1", "--canonical-axes", bad]);
+        let why = invalid_argument(run(&config, &data, &out, false));
+        assert!(why.contains("--canonical-axes"), "{why}");
+    }
+    let err = Cli::try_parse_from(["trainer", "--canonical-axes", "3"]).unwrap_err();
+    assert!(err.to_string().contains("FROM,TO"), "{err}");
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
 fn transformer_trains_on_mocap() {
     let data_dir = remul_test_data::data_dir();
     let mut argv = vec!["trainer", "--task", "mocap"];

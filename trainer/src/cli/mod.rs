@@ -7,6 +7,7 @@ mod to_args;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use remul_group::CanonicalAxes;
 
 use crate::beta_sweep::SweepPlan;
 use crate::config::{LrSchedule, TrainConfig};
@@ -407,6 +408,12 @@ pub struct TrainArgs {
     /// Do not scale by the training split's global scales.
     #[arg(long)]
     pub no_scale: bool,
+    /// Turn every input to a canonical orientation before the model and
+    /// its output back, which makes any model exactly equivariant: up is
+    /// entity TO's position minus entity FROM's, forward the mean velocity
+    /// (mocap: `0,13`, root to thorax)
+    #[arg(long, value_name = "FROM,TO", value_parser = canonical_axes)]
+    pub canonical_axes: Option<CanonicalAxes>,
     /// MLP: dense layers, the output layer included. EGNN: message-passing
     /// layers.
     #[arg(long, value_parser = at_least_one)]
@@ -548,6 +555,7 @@ impl TrainArgs {
             validate_every: self.validate_every.unwrap_or(defaults.validate_every),
             center: !self.no_center,
             scale: !self.no_scale,
+            canonical_axes: self.canonical_axes,
             eval_group_samples: self.eval_group_samples,
             checkpoint_every: self.checkpoint_every.max(1),
             device: self.device,
@@ -637,6 +645,18 @@ impl SweepArgs {
 }
 
 /// A count flag's value: a whole number of at least 1.
+/// `FROM,TO`: two entity indices.
+fn canonical_axes(s: &str) -> std::result::Result<CanonicalAxes, String> {
+    let parse = |v: &str| v.trim().parse::<u32>().map_err(|e| format!("{v:?}: {e}"));
+    match s.split_once(',') {
+        Some((from, to)) => Ok(CanonicalAxes {
+            from: parse(from)?,
+            to: parse(to)?,
+        }),
+        None => Err("expected two entity indices FROM,TO (mocap: 0,13)".into()),
+    }
+}
+
 fn at_least_one(s: &str) -> std::result::Result<usize, String> {
     match s.parse::<usize>() {
         Ok(0) => Err("must be at least 1".into()),

@@ -81,6 +81,7 @@ impl TrainArgs {
             seed,
             no_center,
             no_scale,
+            canonical_axes,
             layers,
             qat,
             hidden,
@@ -145,6 +146,9 @@ impl TrainArgs {
         f.value("--seed", seed);
         f.switch("--no-center", *no_center);
         f.switch("--no-scale", *no_scale);
+        if let Some(axes) = canonical_axes {
+            f.value("--canonical-axes", format!("{},{}", axes.from, axes.to));
+        }
         f.option("--layers", *layers);
         f.switch("--qat", *qat);
         f.option("--hidden", *hidden);
@@ -217,6 +221,8 @@ mod tests {
                 "--validate-every",
                 "3",
                 "--no-center",
+                "--canonical-axes",
+                "0,13",
                 "--seed",
                 "42",
                 "--export",

@@ -220,6 +220,12 @@ pub fn inspect(args: &InspectArgs) -> Result<()> {
         "normalization   center {}  position ÷{}  vector ÷{}  scalar ÷{}",
         n.center, n.position_scale, n.vector_scale, n.scalar_scale
     );
+    if let Some(axes) = n.canonical {
+        println!(
+            "orientation     canonical: up from entity {} to {}, forward the mean velocity (exactly equivariant)",
+            axes.from, axes.to
+        );
+    }
     let m = &info.metrics;
     println!(
         "test metrics    MSE ×10⁻² f32 {}  int8 {}  E {}  E' {}  ({} samples)",

@@ -51,11 +51,15 @@ pub fn report(args: &ReportArgs) -> Result<()> {
             crate::objective::Penalty::Gradnorm => "adaptive".into(),
             _ => "-".into(),
         };
-        // Distilled students are kept apart from the same model on labels.
-        let model = match m.teachers {
+        // Distilled students are kept apart from the same model on labels,
+        // and models turned to canonical axes from the others.
+        let mut model = match m.teachers {
             Some(n) => format!("{} ← {n} teachers", m.model),
             None => m.model.clone(),
         };
+        if let Some(axes) = m.normalization.canonical {
+            model.push_str(&format!(", canonical {},{}", axes.from, axes.to));
+        }
         groups
             .entry((
                 m.task.clone(),

@@ -141,7 +141,13 @@ fn train<B: AutodiffBackend>(job: TrainJob, device: &B::Device) -> Result<RunMet
     config.validate(&data)?;
     let rotations = Rotations::new(&config.group, config.group_pool, config.seed)?;
     start::prepare_folder(&out, &config, resume)?;
-    let norm = crate::normalize::fit(&data.io, &data.train, config.center, config.scale);
+    let norm = crate::normalize::fit(
+        &data.io,
+        &data.train,
+        config.center,
+        config.scale,
+        config.canonical_axes,
+    );
     let distiller = match &config.distill {
         Some(d) => {
             let teachers =

@@ -2,13 +2,19 @@
 //! network (see [`Normalization`]).
 
 #[cfg(feature = "canonical")]
-use remul_group::CanonicalAxes;
-#[cfg(feature = "canonical")]
-use remul_group::vector::{add, cross, dot, scale, sub};
+use remul_group::vector::{add, dot, scale};
 use remul_group::{Channel, Layout, Vec3};
 
 use crate::Error;
+#[cfg(feature = "canonical")]
+use crate::canonical;
 use crate::format::Normalization;
+
+/// Canonical axes asked of a runtime built without them.
+#[cfg(not(feature = "canonical"))]
+pub(crate) const NO_CANONICAL: Error = Error::invalid(
+    "the model turns its inputs to canonical axes: build remul-runtime with `canonical`",
+);
 
 /// The frame one input is normalized in: its centroid, the scales and,
 /// with canonical axes, its canonical orientation. The trainer normalizes
@@ -26,8 +32,16 @@ pub struct Frame {
 }
 
 impl Frame {
-    /// The frame of input `x` (laid out as `layout`).
+    /// The frame of input `x` (laid out as `layout`). Canonical axes in
+    /// `scales` need the `canonical` feature: without it they are an error
+    /// with `std`, and on a device `Model::from_bytes` refuses such a blob.
     pub fn of_input(layout: &Layout, scales: &Normalization, x: &[f32]) -> Result<Self, Error> {
+        // Without the feature a device relies on `Model::from_bytes`, which
+        // refuses such blobs: a second check here costs its flash budget.
+        #[cfg(all(not(feature = "canonical"), feature = "std"))]
+        if scales.canonical.is_some() {
+            return Err(NO_CANONICAL);
+        }
         let center = if scales.center {
             layout.centroid(x)?.unwrap_or([0.0; 3])
         } else {
@@ -39,7 +53,7 @@ impl Frame {
             #[cfg(feature = "canonical")]
             rows: scales
                 .canonical
-                .map(|axes| canonical_rows(axes, layout, x).unwrap_or(IDENTITY)),
+                .map(|axes| canonical::rows(axes, layout, x)),
         })
     }
 
@@ -163,56 +177,6 @@ impl Frame {
     }
 }
 
-#[cfg(feature = "canonical")]
-const IDENTITY: [Vec3; 3] = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
-
-/// The rows right, up, forward of `x`'s canonical orientation
-/// ([`CanonicalAxes`]): up is entity `to`'s position minus entity `from`'s,
-/// forward the sum of every entity's first vector channel made
-/// perpendicular to up, right = up × forward. For `x` rotated by `g` the
-/// rows are turned by `g` too, so `R` becomes `R g⁻¹`. `None` where they
-/// name no frame (up or forward of zero length, axes outside the layout):
-/// the caller then uses the identity, on those inputs alone not equivariant.
-#[cfg(feature = "canonical")]
-fn canonical_rows(axes: CanonicalAxes, layout: &Layout, x: &[f32]) -> Option<[Vec3; 3]> {
-    let width = layout.entity_width().max(1);
-    let (mut position, mut velocity, mut at) = (None, None, 0);
-    for &channel in layout.channels() {
-        crate::arch::keep_rolled();
-        match channel {
-            Channel::Position => position = position.or(Some(at)),
-            Channel::Vector => velocity = velocity.or(Some(at)),
-            Channel::Scalar => {}
-        }
-        at += channel.width();
-    }
-    let (position, velocity) = (position?, velocity?);
-    let three = |entity: u32, offset: usize| -> Option<Vec3> {
-        let start = (entity as usize)
-            .saturating_mul(width)
-            .saturating_add(offset);
-        x.get(start..)?.first_chunk::<3>().copied()
-    };
-    let up = unit(sub(three(axes.to, position)?, three(axes.from, position)?))?;
-    let mut forward = [0.0; 3];
-    for entity in x.chunks_exact(width) {
-        crate::arch::keep_rolled();
-        if let Some(v) = entity.get(velocity..).and_then(|e| e.first_chunk::<3>()) {
-            forward = add(forward, *v);
-        }
-    }
-    let forward = unit(sub(forward, scale(up, dot(forward, up))))?;
-    Some([cross(up, forward), up, forward])
-}
-
-#[cfg(feature = "canonical")]
-/// `v / |v|` with the runtime's correctly rounded square root (the FPU's
-/// on a Cortex-M4F), or `None` for a zero or non-finite `v`.
-fn unit(v: Vec3) -> Option<Vec3> {
-    let n = crate::float::sqrt(dot(v, v));
-    (n.is_finite() && n > f32::EPSILON).then(|| scale(v, 1.0 / n))
-}
-
 /// Both lengths must be the layout's; returns the entity width.
 fn check(layout: &Layout, a: usize, b: usize) -> Result<usize, Error> {
     let expected = layout.len();
@@ -230,7 +194,8 @@ fn check(layout: &Layout, a: usize, b: usize) -> Result<usize, Error> {
 #[cfg(all(test, feature = "canonical"))]
 mod tests {
     use super::*;
-    use remul_group::{Group, random::rng_from_seed};
+    use remul_group::vector::sub;
+    use remul_group::{CanonicalAxes, Group, random::rng_from_seed};
 
     fn layout() -> Layout {
         Layout::new(3, &[Channel::Position, Channel::Vector]).unwrap()

@@ -26,6 +26,8 @@ extern crate std;
 
 mod activation;
 mod arch;
+#[cfg(feature = "canonical")]
+mod canonical;
 mod cost;
 mod decode;
 mod dense;

@@ -59,9 +59,7 @@ fn check_normalization(n: &Normalization, io: &IoLayout) -> Result<(), Error> {
         #[cfg(not(feature = "canonical"))]
         Some(_) => {
             let _ = io;
-            Err(Error::invalid(
-                "the model turns its inputs to canonical axes: build remul-runtime with `canonical`",
-            ))
+            Err(crate::frame::NO_CANONICAL)
         }
         None => Ok(()),
     }

@@ -85,6 +85,27 @@ fn canonical_axes_make_any_model_equivariant() {
     assert!(before.e_prime > 1.0, "{before:?}");
 }
 
+/// A runtime built without `canonical` refuses such a model rather than
+/// run it unturned (`cargo test -p remul-runtime`; the workspace's tests
+/// turn the feature on through the trainer).
+#[cfg(not(feature = "canonical"))]
+#[test]
+fn without_the_feature_canonical_axes_are_refused() {
+    let mut r = rng(45);
+    let mut spec = mlp(&mut r, mocap_io(), &[8], Activation::Silu);
+    spec.normalization.canonical = Some(remul_group::CanonicalAxes { from: 0, to: 13 });
+    let refused =
+        |e: &Error| matches!(e, Error::InvalidModel { what } if what.contains("canonical"));
+    match remul_export::export(&spec, Quant::F32, &[], Default::default()) {
+        Err(e) => assert!(e.to_string().contains("canonical"), "{e}"),
+        Ok(blob) => assert!(Model::from_bytes(&blob).err().is_some_and(|e| refused(&e))),
+    }
+    // The tests build with `std` (through remul-export).
+    let x = vec![0.5; spec.io.input.len()];
+    let frame = remul_runtime::Frame::of_input(&spec.io.input, &spec.normalization, &x);
+    assert!(frame.err().is_some_and(|e| refused(&e)));
+}
+
 #[test]
 fn matches_the_shared_metric_on_predict() {
     let mut r = rng(43);

@@ -20,17 +20,8 @@ pub(crate) fn rows(axes: CanonicalAxes, layout: &Layout, x: &[f32]) -> [Vec3; 3]
 
 fn frame(axes: CanonicalAxes, layout: &Layout, x: &[f32]) -> Option<[Vec3; 3]> {
     let width = layout.entity_width().max(1);
-    let (mut position, mut velocity, mut at) = (None, None, 0);
-    for &channel in layout.channels() {
-        crate::arch::keep_rolled();
-        match channel {
-            Channel::Position => position = position.or(Some(at)),
-            Channel::Vector => velocity = velocity.or(Some(at)),
-            Channel::Scalar => {}
-        }
-        at += channel.width();
-    }
-    let (position, velocity) = (position?, velocity?);
+    let position = layout.offsets_of(Channel::Position).next()?;
+    let velocity = layout.offsets_of(Channel::Vector).next()?;
     let three = |entity: u32, offset: usize| -> Option<Vec3> {
         let start = (entity as usize)
             .saturating_mul(width)

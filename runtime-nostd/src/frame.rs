@@ -124,6 +124,8 @@ impl Frame {
                     at += 1;
                     continue;
                 }
+                // No `+ 0` for a vector: it would turn a −0 into +0, and
+                // golden vectors hold the bits.
                 Channel::Vector => (None, s.vector_scale),
                 Channel::Position => (Some(self.center), s.position_scale),
             };

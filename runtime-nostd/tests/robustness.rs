@@ -281,24 +281,17 @@ fn bad_values_in_tensors_are_rejected() {
 #[test]
 fn header_errors_are_specific() {
     let blob = sample_blobs()[0].1.clone();
-    let mut newer = blob.clone();
-    newer[4] = 3;
-    assert_eq!(
-        Model::from_bytes(&newer).err(),
-        Some(Error::UnsupportedVersion {
-            found: 3,
-            supported: 2
-        })
-    );
-    let mut older = blob.clone();
-    older[4] = 1;
-    assert_eq!(
-        Model::from_bytes(&older).err(),
-        Some(Error::UnsupportedVersion {
-            found: 1,
-            supported: 2
-        })
-    );
+    for found in [1, 3] {
+        let mut other = blob.clone();
+        other[4] = found as u8;
+        assert_eq!(
+            Model::from_bytes(&other).err(),
+            Some(Error::UnsupportedVersion {
+                found,
+                supported: 2
+            })
+        );
+    }
     let mut magic = blob.clone();
     magic[0] = b'X';
     assert_eq!(Model::from_bytes(&magic).err(), Some(Error::BadMagic));

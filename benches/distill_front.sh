@@ -12,14 +12,20 @@
 # e.g. benches/distill_front.sh runs/front --data-dir ../shared/data --offline
 # Two runs go at a time (one per core); the whole front takes about 70
 # minutes on two cores. An interrupted script continues where it stopped.
-# Outputs: benches/results/distill-front/{front.md,front.csv,*.png}.
+# Outputs: benches/results/distill-front/{front.md,front.csv,*.png}, or
+# $RESULTS. The default student's recipe (models/README.md) is
+#   RECIPE="--alpha 0 --beta 0 --noisy-weight 1 --noise 0.1 --rotated-weight 0.05
+#     --canonical-axes 0,13 --orientation-input 4"
+#   RESULTS=benches/results/distill-front/oriented benches/distill_front.sh runs/front-oriented ...
+# with the same teachers and label-only students (linked from the first
+# front's folder, they are not trained again).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-runs/front}
 shift || true
 export TRAINER=${TRAINER:-target/release/trainer}
 [ -x "$TRAINER" ] || cargo build --release -p remul-trainer
-results=benches/results/distill-front
+results=${RESULTS:-benches/results/distill-front}
 mkdir -p "$runs"/{teachers,label,distilled,firmware} "$results"
 export RUNS=$runs
 export SIZES=${SIZES:-128 208 330 500}

@@ -34,6 +34,7 @@ fn bench_model(c: &mut Criterion, name: &str, config: NetConfig) {
         vector_scale: 0.3,
         scalar_scale: 1.0,
         canonical: None,
+        orientation_input: 0.0,
     };
     let spec = model_spec(&net, "bench", &io, Group::So3, &norm)
         .expect("an MLP or a Transformer has a spec");

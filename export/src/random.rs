@@ -17,6 +17,7 @@ pub const NORMALIZATION: Normalization = Normalization {
     vector_scale: 0.8,
     scalar_scale: 2.5,
     canonical: None,
+    orientation_input: 0.0,
 };
 
 /// A dense layer initialized as PyTorch and burn do by default,

@@ -46,6 +46,11 @@ impl ModelSpec {
     /// network, and back, computed in f64 and rounded to f32 at the end.
     pub fn forward_f32(&self, input: &[f32]) -> Result<Vec<f32>, Error> {
         self.checked_architecture()?;
+        if self.normalization.canonical.is_some() {
+            return Err(Error::invalid(
+                "the reference forward pass has no canonical orientation",
+            ));
+        }
         let (layout_in, layout_out) = (&self.io.input, &self.io.output);
         if input.len() != layout_in.len() {
             return Err(Error::InputLength {

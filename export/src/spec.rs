@@ -147,7 +147,8 @@ impl ModelSpec {
                     return Err(Error::invalid("an MLP needs 1 to MAX_MLP_LAYERS layers"));
                 }
                 let mut widths = heapless::Vec::new();
-                let mut inputs = self.io.input.len();
+                // The canonical rotation's entries follow the input.
+                let mut inputs = self.io.input.len() + self.normalization.orientation_len();
                 widths
                     .push(narrow(inputs)?)
                     .map_err(|_| Error::invalid("too many layers"))?;
@@ -180,6 +181,9 @@ impl ModelSpec {
             } => {
                 let (d, d_ff) = (*d_model, *d_ff);
                 let tokens = self.io.input.entities();
+                if self.normalization.orientation_len() > 0 {
+                    return Err(Error::invalid("only an MLP reads orientation_input"));
+                }
                 if self.io.output.entities() != tokens {
                     return Err(Error::invalid(
                         "Transformer input and output entity counts differ",

@@ -58,6 +58,7 @@ fn fields<'a>(r: &mut Reader<'a>) -> Option<Payload<'a>> {
             vector_scale: r.f32()?,
             scalar_scale: r.f32()?,
             canonical: r.canonical_axes()?,
+            orientation_input: r.f32()?,
         },
         quant: match r.variant()? {
             0 => Quant::Int8,
@@ -145,6 +146,8 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Out of line: a dozen fields are f32s, inlined each would cost flash.
+    #[inline(never)]
     fn f32(&mut self) -> Option<f32> {
         let bytes = self.take(4)?.try_into().ok()?;
         Some(f32::from_le_bytes(bytes))

@@ -26,7 +26,7 @@ pub const MAGIC: [u8; 4] = *b"RMUL";
 
 /// The format version this runtime reads and `remul-export` writes. Any change to
 /// the payload layout or to the meaning of a field bumps it.
-pub const FORMAT_VERSION: u16 = 2;
+pub const FORMAT_VERSION: u16 = 3;
 
 /// Bytes before the payload.
 pub const HEADER_LEN: usize = 16;
@@ -174,6 +174,14 @@ pub struct Normalization {
     /// (and the output back). Absent from metrics written before it: none.
     #[serde(default)]
     pub canonical: Option<CanonicalAxes>,
+    /// With `canonical` axes and a value other than 0: the network also
+    /// reads the canonical rotation's nine entries (rows right, up,
+    /// forward) times this, after the normalized input. They tell the
+    /// model the input's orientation in the world (the data's headings),
+    /// which it may use at the cost of exact equivariance. 0: not given;
+    /// ignored without canonical axes; an MLP's only.
+    #[serde(default)]
+    pub orientation_input: f32,
 }
 
 impl Normalization {
@@ -184,8 +192,24 @@ impl Normalization {
         vector_scale: 1.0,
         scalar_scale: 1.0,
         canonical: None,
+        orientation_input: 0.0,
     };
+
+    /// Values the network reads after the normalized input:
+    /// [`ORIENTATION_VALUES`] with canonical axes and an
+    /// `orientation_input`, none otherwise.
+    pub fn orientation_len(&self) -> usize {
+        if self.canonical.is_some() && self.orientation_input != 0.0 {
+            ORIENTATION_VALUES
+        } else {
+            0
+        }
+    }
 }
+
+/// The entries of the canonical rotation an MLP with
+/// [`Normalization::orientation_input`] reads after its input.
+pub const ORIENTATION_VALUES: usize = 9;
 
 /// The nonlinearity between dense layers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -145,6 +145,20 @@ impl Frame {
         }
     }
 
+    /// Writes the canonical rotation's entries (rows right, up, forward)
+    /// times [`Normalization::orientation_input`] into `out`, as far as it
+    /// reaches: what a network with
+    /// [`Normalization::orientation_len`] values more reads after the
+    /// normalized input. Without canonical axes, nothing.
+    #[cfg(feature = "canonical")]
+    pub fn orientation(&self, out: &mut [f32]) {
+        if let Some(rows) = &self.rows {
+            for (o, r) in out.iter_mut().zip(rows.as_flattened()) {
+                *o = r * self.scales.orientation_input;
+            }
+        }
+    }
+
     /// `R v` (`v` without canonical axes).
     #[cfg(not(feature = "canonical"))]
     fn turn_in(&self, v: Vec3) -> Vec3 {
@@ -247,6 +261,35 @@ mod tests {
         let v = [3, 9, 15].map(|at| -> Vec3 { reference[at..at + 3].try_into().unwrap() });
         let v = v.into_iter().fold([0.0; 3], add);
         assert!(v[0].abs() < 1e-6 && v[2] > 0.0, "{v:?}");
+    }
+
+    #[test]
+    fn orientation_is_the_rotation_times_its_scale() {
+        let norm = Normalization {
+            orientation_input: 2.0,
+            ..canonical()
+        };
+        assert_eq!(norm.orientation_len(), 9);
+        let frame = Frame::of_input(&layout(), &norm, &X).unwrap();
+        let mut out = [7.0; 10];
+        frame.orientation(&mut out);
+        let rows = frame.rows.unwrap();
+        for (i, row) in rows.iter().enumerate() {
+            for (j, r) in rows.iter().enumerate() {
+                let expected = if i == j { 1.0 } else { 0.0 };
+                assert!((dot(*row, *r) - expected).abs() < 1e-6, "{rows:?}");
+            }
+        }
+        for (o, r) in out.iter().zip(rows.as_flattened()) {
+            assert_eq!(*o, 2.0 * r);
+        }
+        assert_eq!(out[9], 7.0, "nine values only");
+        // Without canonical axes there is no rotation to read.
+        let flat = Normalization {
+            orientation_input: 2.0,
+            ..Normalization::IDENTITY
+        };
+        assert_eq!(flat.orientation_len(), 0);
     }
 
     #[test]

@@ -34,6 +34,8 @@ pub(crate) fn forward(
     {
         frame.normalize_entity(p.io.input.channels(), x_e, out_e);
     }
+    #[cfg(feature = "canonical")]
+    frame.orientation(current.get_mut(x.len()..*widths.first()? as usize)?);
 
     let mut reader = TensorReader::new(p.tensors, p.quant);
     let layers = widths.len().saturating_sub(1);

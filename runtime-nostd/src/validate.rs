@@ -55,7 +55,12 @@ fn check_normalization(n: &Normalization, io: &IoLayout) -> Result<(), Error> {
     }
     match n.canonical {
         #[cfg(feature = "canonical")]
-        Some(axes) => Ok(axes.validate(&io.input)?),
+        Some(axes) => {
+            if !n.orientation_input.is_finite() {
+                return Err(Error::invalid("orientation_input must be finite"));
+            }
+            Ok(axes.validate(&io.input)?)
+        }
         #[cfg(not(feature = "canonical"))]
         Some(_) => {
             let _ = io;
@@ -82,7 +87,13 @@ fn check_mlp(
     if !(1..=MAX_MLP_LAYERS).contains(&layers) {
         return Err(Error::invalid("an MLP needs 1 to MAX_MLP_LAYERS layers"));
     }
-    if widths.first().map(|&w| w as usize) != Some(p.io.input.len())
+    // The canonical rotation's entries follow the input (with the feature;
+    // without it `check_normalization` refuses canonical axes).
+    #[cfg(feature = "canonical")]
+    let orientation = p.normalization.orientation_len();
+    #[cfg(not(feature = "canonical"))]
+    let orientation = 0;
+    if widths.first().map(|&w| w as usize) != Some(p.io.input.len() + orientation)
         || widths.last().map(|&w| w as usize) != Some(p.io.output.len())
     {
         return Err(Error::invalid(
@@ -118,6 +129,10 @@ fn check_transformer(p: &Payload<'_>, reader: &mut TensorReader<'_>) -> Result<P
     else {
         return Err(Error::invalid("not a Transformer"));
     };
+    #[cfg(feature = "canonical")]
+    if p.normalization.orientation_len() > 0 {
+        return Err(Error::invalid("only an MLP reads orientation_input"));
+    }
     let tokens = p.io.input.entities();
     if p.io.output.entities() != tokens {
         return Err(Error::invalid(

@@ -343,6 +343,7 @@ fn parts() -> impl Strategy<Value = Parts> {
             f32_bits(),
             f32_bits(),
             prop::option::of((any::<u32>(), any::<u32>())),
+            f32_bits(),
         ),
         (
             prop_oneof![Just(Quant::Int8), Just(Quant::F32)],
@@ -354,7 +355,7 @@ fn parts() -> impl Strategy<Value = Parts> {
         .prop_map(
             |(
                 (task, group, input, output),
-                (center, position_scale, vector_scale, scalar_scale, canonical),
+                (center, position_scale, vector_scale, scalar_scale, canonical, orientation_input),
                 (quant, architecture),
                 (f32_mse, int8_mse, e, e_prime, samples),
                 (count, inputs, outputs, padding, tensors),
@@ -368,6 +369,7 @@ fn parts() -> impl Strategy<Value = Parts> {
                     vector_scale,
                     scalar_scale,
                     canonical: canonical.map(|(from, to)| CanonicalAxes { from, to }),
+                    orientation_input,
                 },
                 quant,
                 architecture,

@@ -27,6 +27,7 @@ fn exactly_equivariant_model_measures_zero() {
         vector_scale: 0.5,
         scalar_scale: 1.0,
         canonical: None,
+        orientation_input: 0.0,
     };
     let spec = position_plus_velocity(5, 3.0, normalization);
     let samples = inputs(&mut r, &spec.io.input, 4);
@@ -83,6 +84,52 @@ fn canonical_axes_make_any_model_equivariant() {
         assert!(rep.e_prime < bound, "{quant:?}: {rep:?}");
     }
     assert!(before.e_prime > 1.0, "{before:?}");
+}
+
+/// With `orientation_input` an MLP also reads the canonical rotation's
+/// nine entries after its input: through those columns of its first layer
+/// it sees the input's orientation, and without them it is exactly
+/// equivariant again. Only an MLP whose first layer is nine wider takes it.
+#[cfg(feature = "canonical")]
+#[test]
+fn orientation_input_is_read_after_the_input() {
+    use remul_export::ArchitectureSpec;
+    let mut r = rng(46);
+    let mut spec = mlp(&mut r, mocap_io(), &[64, 64], Activation::Silu);
+    let n_in = spec.io.input.len();
+    spec.normalization.canonical = Some(CanonicalAxes { from: 0, to: 13 });
+    let narrow = spec.clone();
+    spec.normalization.orientation_input = 3.0;
+    let ArchitectureSpec::Mlp { layers, .. } = &mut spec.architecture else {
+        unreachable!()
+    };
+    layers[0] = remul_export::random::dense(&mut r, n_in + 9, 64, 1.5);
+    let samples = inputs(&mut r, &spec.io.input, 3);
+    let seeing = report(&blob(&spec, Quant::F32, &[]), &samples);
+    let mut blind = spec.clone();
+    let ArchitectureSpec::Mlp { layers, .. } = &mut blind.architecture else {
+        unreachable!()
+    };
+    for row in layers[0].weight.chunks_exact_mut(n_in + 9) {
+        row[n_in..].fill(0.0);
+    }
+    let blind = report(&blob(&blind, Quant::F32, &[]), &samples);
+    println!(
+        "random MLP with orientation input: E' = {:.3}; its orientation columns zeroed: {:.2e}",
+        seeing.e_prime, blind.e_prime
+    );
+    assert!(seeing.e_prime > 1.0, "{seeing:?}");
+    assert!(blind.e_prime < 1e-3, "{blind:?}");
+
+    // A first layer of the input's width alone does not take the rotation,
+    // nor does a Transformer.
+    let mut narrow = narrow;
+    narrow.normalization.orientation_input = 3.0;
+    assert!(remul_export::export(&narrow, Quant::F32, &[], Default::default()).is_err());
+    let mut t = small_transformer(&mut r);
+    t.normalization.canonical = Some(CanonicalAxes { from: 0, to: 1 });
+    t.normalization.orientation_input = 3.0;
+    assert!(remul_export::export(&t, Quant::F32, &[], Default::default()).is_err());
 }
 
 /// A runtime built without `canonical` refuses such a model rather than

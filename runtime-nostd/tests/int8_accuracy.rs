@@ -159,6 +159,7 @@ fn normalization_for(train: &[Sample]) -> Normalization {
         vector_scale: (v2 / n).sqrt() as f32,
         scalar_scale: 1.0,
         canonical: None,
+        orientation_input: 0.0,
     }
 }
 

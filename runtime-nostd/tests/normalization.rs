@@ -31,6 +31,7 @@ fn identity_network_round_trips_through_normalization() {
             vector_scale: 0.3,
             scalar_scale: 4.0,
             canonical: None,
+            orientation_input: 0.0,
         };
         let spec = position_plus_velocity(6, k, normalization);
         for quant in [Quant::F32, Quant::Int8] {

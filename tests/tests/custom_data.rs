@@ -125,6 +125,7 @@ fn a_custom_dataset_trains_exports_and_is_measured_on_its_declared_group() {
         vector_scale: 1.0,
         scalar_scale: 1.0,
         canonical: None,
+        orientation_input: 0.0,
     };
     let exact = export(
         &exact_model(declared, normalization),

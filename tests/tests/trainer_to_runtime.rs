@@ -129,6 +129,21 @@ fn mlp_and_transformer_export_on_nbody() {
     }
 }
 
+/// With canonical axes and `--orientation-input` the runtime turns the
+/// input and hands the MLP the same rotation the trainer did: the f32 blob
+/// is the trained model.
+#[test]
+fn canonical_mlp_with_orientation_input_exports_on_nbody() {
+    let flags = nbody_flags(
+        &SMALL_MLP,
+        &["--canonical-axes", "0,1", "--orientation-input", "4"],
+    );
+    let dir = scratch_dir("orientation-mlp");
+    let Exported { f32, int8 } = train_and_export(&flags, task_data(&flags), &dir);
+    check_reports(&f32, &int8, 100.0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn transformer_with_entity_embedding_exports_on_mocap() {
     let dir = scratch_dir("mocap-transformer");

@@ -66,6 +66,11 @@ pub struct TrainConfig {
     /// it (and the output back): an exactly equivariant model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub canonical_axes: Option<CanonicalAxes>,
+    /// With canonical axes: the MLP also reads the canonical rotation's
+    /// entries times this, so it can use the data's own headings (at the
+    /// cost of exact equivariance).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub orientation_input: Option<f32>,
     /// Group samples M for E and E' on the test split.
     pub eval_group_samples: usize,
     /// Save a checkpoint every this many epochs (and after the last); 1
@@ -90,6 +95,15 @@ impl TrainConfig {
             ..c.clone()
         };
         strip(self) == strip(other)
+    }
+
+    /// Values the MLP reads after the normalized input: the canonical
+    /// rotation's entries with `--orientation-input`, none otherwise.
+    pub fn orientation_len(&self) -> usize {
+        match (self.canonical_axes, self.orientation_input) {
+            (Some(_), Some(_)) => remul_runtime::format::ORIENTATION_VALUES,
+            _ => 0,
+        }
     }
 
     /// Checks the settings against each other and against `data`, before a
@@ -132,6 +146,14 @@ impl TrainConfig {
                 axes.to,
                 data.io.input.entities()
             ));
+        }
+        if let Some(w) = self.orientation_input {
+            let mlp = matches!(self.net, NetConfig::Mlp(_));
+            if !(w.is_finite() && w > 0.0 && self.canonical_axes.is_some() && mlp) {
+                return invalid(format!(
+                    "--orientation-input {w}: give a positive number, with --canonical-axes and --model mlp"
+                ));
+            }
         }
         if self.eval_group_samples == 0 {
             return invalid("the group samples M for E and E' must be at least 1");

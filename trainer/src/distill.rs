@@ -239,15 +239,14 @@ fn load_member<B: Backend>(
             task.label()
         ));
     }
-    let net = checkpoint::load_weights(dir, &config.net, NetShape::of_task(data), device).map_err(
-        |e| match e {
-            TrainerError::Checkpoint { path, reason } => TrainerError::Checkpoint {
-                path,
-                reason: format!("{reason} (a teacher of another layout?)"),
-            },
-            other => other,
+    let net = checkpoint::load_weights(dir, &config.net, NetShape::of_run(data, &config), device)
+        .map_err(|e| match e {
+        TrainerError::Checkpoint { path, reason } => TrainerError::Checkpoint {
+            path,
+            reason: format!("{reason} (a teacher of another layout?)"),
         },
-    )?;
+        other => other,
+    })?;
     Ok((net, metrics.normalization))
 }
 

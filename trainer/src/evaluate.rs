@@ -116,24 +116,28 @@ impl<B: Backend> Predict for Predictor<'_, B> {
         let (n_in, n_out) = (self.io.input.len(), self.io.output.len());
         let rows = inputs.len() / n_in;
         let mut out = vec![0.0f32; rows * n_out];
-        let mut normalized = vec![0.0f32; inputs.len()];
+        // The network reads the normalized input and then the orientation.
+        let width = n_in + self.norm.orientation_len();
+        let mut normalized = vec![0.0f32; rows * width];
         let frames = inputs
             .chunks_exact(n_in)
-            .zip(normalized.chunks_exact_mut(n_in))
-            .map(|(x, xn)| {
+            .zip(normalized.chunks_exact_mut(width))
+            .map(|(x, row)| {
                 let frame = Frame::of_input(&self.io.input, self.norm, x)?;
+                let (xn, orientation) = row.split_at_mut(n_in);
                 frame.normalize(&self.io.input, x, xn)?;
+                frame.orientation(orientation);
                 Ok(frame)
             })
             .collect::<Result<Vec<_>>>()?;
         for (chunk, start) in normalized
-            .chunks(EVAL_CHUNK * n_in)
+            .chunks(EVAL_CHUNK * width)
             .zip((0..).step_by(EVAL_CHUNK))
         {
-            let n = chunk.len() / n_in;
+            let n = chunk.len() / width;
             // In the network's own float type (f64 after `Net::to_f64`).
             let x =
-                Tensor::<B, 2>::from_data(TensorData::new(chunk.to_vec(), [n, n_in]), self.device)
+                Tensor::<B, 2>::from_data(TensorData::new(chunk.to_vec(), [n, width]), self.device)
                     .cast(self.net.head().weight.val().dtype());
             let y = self.net.forward(x).into_data().convert::<f32>();
             let y = y.as_slice::<f32>().unwrap_or_default();

@@ -147,13 +147,7 @@ pub fn model_spec<B: Backend>(
         task: task.into(),
         group,
         io: data_io.clone(),
-        normalization: remul_runtime::Normalization {
-            center: normalization.center,
-            position_scale: normalization.position_scale,
-            vector_scale: normalization.vector_scale,
-            scalar_scale: normalization.scalar_scale,
-            canonical: normalization.canonical,
-        },
+        normalization: *normalization,
         architecture,
     };
     // A model trained with int8-rounded weights is that model: its f32

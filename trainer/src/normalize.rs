@@ -21,10 +21,12 @@ pub fn fit(
     center: bool,
     scale: bool,
     canonical: Option<CanonicalAxes>,
+    orientation_input: Option<f32>,
 ) -> Normalization {
     let centred_only = Normalization {
         center,
         canonical,
+        orientation_input: orientation_input.unwrap_or(0.0),
         ..Normalization::IDENTITY
     };
     if !scale || train.is_empty() {
@@ -62,7 +64,7 @@ pub fn fit(
         position_scale: rms(2),
         vector_scale: rms(1),
         scalar_scale: rms(0),
-        canonical,
+        ..centred_only
     }
 }
 

@@ -84,7 +84,7 @@ fn label_teacher(data: &TaskData) -> impl Fn(&[f32], &[Rotation]) -> Result<Vec<
 fn a_teacher_equal_to_the_labels_gives_the_label_only_loss() {
     let config = config_of(&[]);
     let data = config.task.load(Path::new("unused")).unwrap();
-    let norm = normalize::fit(&data.io, &data.train, true, true, None);
+    let norm = normalize::fit(&data.io, &data.train, true, true, None, None);
     let g = Group::So3.sample(&mut rng_from_seed(5));
     let rotations = Rotations::Pool(vec![g]);
     let distill = DistillConfig {
@@ -161,7 +161,7 @@ fn a_teacher_equal_to_the_labels_gives_the_label_only_loss() {
 fn the_noise_is_sigma_in_the_units_the_model_sees() {
     let config = config_of(&[]);
     let data = config.task.load(Path::new("unused")).unwrap();
-    let norm = normalize::fit(&data.io, &data.train, false, true, None);
+    let norm = normalize::fit(&data.io, &data.train, false, true, None, None);
     let distill = DistillConfig {
         teachers: Vec::new(),
         teacher_weight: 1.0,

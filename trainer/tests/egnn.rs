@@ -108,6 +108,7 @@ fn egnn_commutes_with_rotations_and_translations_for_random_weights() {
                 vector_scale: 0.5,
                 scalar_scale: 1.5,
                 canonical: None,
+                orientation_input: 0.0,
             };
             let split = remul_datasets::Split::from_rows(
                 &io,

@@ -48,6 +48,7 @@ fn the_middle_of_the_grid_is_the_models_loss_and_directions_are_filter_normalise
         vector_scale: 0.7,
         scalar_scale: 1.0,
         canonical: None,
+        orientation_input: 0.0,
     };
     let device = Default::default();
     let group = Group::So3;

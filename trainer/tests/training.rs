@@ -333,6 +333,43 @@ fn canonical_axes_make_the_model_exactly_equivariant() {
     let _ = std::fs::remove_dir_all(&out);
 }
 
+/// `--orientation-input` gives the MLP its canonical rotation too: the run
+/// records it, the model is no longer exactly equivariant, and the flag
+/// without canonical axes, with a Transformer or at zero is refused.
+#[test]
+fn orientation_input_lets_a_canonical_model_see_its_orientation() {
+    let out = scratch_dir("orientation");
+    let flags = [
+        "--epochs",
+        "3",
+        "--canonical-axes",
+        "0,1",
+        "--orientation-input",
+        "4",
+    ];
+    let (config, data) = tiny_nbody(&flags);
+    let m = run(&config, &data, &out, false).unwrap();
+    assert_eq!(m.normalization.orientation_input, 4.0);
+    assert!(m.equivariance.e_prime > 1e-3, "{m:?}");
+    for bad in [
+        &["--orientation-input", "4"][..],
+        &["--canonical-axes", "0,1", "--orientation-input", "0"],
+        &[
+            "--canonical-axes",
+            "0,1",
+            "--orientation-input",
+            "4",
+            "--model",
+            "transformer",
+        ],
+    ] {
+        let (config, _) = tiny_nbody(&[&["--epochs", "1"][..], bad].concat());
+        let why = invalid_argument(run(&config, &data, &out, false));
+        assert!(why.contains("--orientation-input"), "{why}");
+    }
+    let _ = std::fs::remove_dir_all(&out);
+}
+
 #[test]
 fn transformer_trains_on_mocap() {
     let data_dir = remul_test_data::data_dir();

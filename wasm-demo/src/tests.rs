@@ -96,13 +96,13 @@ fn metadata_of_the_default_model() {
     let _serial = serial();
     assert_eq!(load_bytes(&repo_file("models/mocap-mlp.bin")), 0);
     assert_eq!(text(task_text()), "mocap-run");
-    assert_eq!(text(architecture_text()), "MLP 186 → 330 → 330 → 93, SiLU");
+    assert_eq!(text(architecture_text()), "MLP 195 → 330 → 330 → 93, SiLU");
     assert_eq!(
         text(layout_text()),
         "31 × [position, vector] → 31 × [position]"
     );
     assert_eq!((input_len(), output_len()), (186, 93));
-    assert_eq!(parameter_count(), 201_723);
+    assert_eq!(parameter_count(), 204_693);
     assert_eq!(quant(), 0);
     assert_eq!(group_kind(), 0);
     assert!(metric_e_prime() > 0.0 && metric_int8_mse() > 0.0);

@@ -90,7 +90,7 @@ const hostPredictions = JSON.parse(readFileSync(hostPredictionsPath, 'utf8'));
 runtime.load(readFileSync(repo + 'models/mocap-mlp.bin'));
 const meta = runtime.metadata();
 check(
-  meta.task === 'mocap-run' && meta.parameters === 201723 && meta.architecture === 'MLP 186 → 330 → 330 → 93, SiLU',
+  meta.task === 'mocap-run' && meta.parameters === 204693 && meta.architecture === 'MLP 195 → 330 → 330 → 93, SiLU',
   'metadata of models/mocap-mlp.bin',
   `${meta.task}, ${meta.parameters} parameters, ${meta.architecture}, ${meta.layout}`,
 );

@@ -414,6 +414,12 @@ pub struct TrainArgs {
     /// (mocap: `0,13`, root to thorax)
     #[arg(long, value_name = "FROM,TO", value_parser = canonical_axes)]
     pub canonical_axes: Option<CanonicalAxes>,
+    /// With --canonical-axes, an MLP also reads the canonical rotation's
+    /// nine entries times this: it may then use the data's own headings,
+    /// and is no longer exactly equivariant (train with a rotated term,
+    /// e.g. distill's --rotated-weight, so that it stays close)
+    #[arg(long, value_name = "SCALE")]
+    pub orientation_input: Option<f32>,
     /// MLP: dense layers, the output layer included. EGNN: message-passing
     /// layers.
     #[arg(long, value_parser = at_least_one)]
@@ -556,6 +562,7 @@ impl TrainArgs {
             center: !self.no_center,
             scale: !self.no_scale,
             canonical_axes: self.canonical_axes,
+            orientation_input: self.orientation_input,
             eval_group_samples: self.eval_group_samples,
             checkpoint_every: self.checkpoint_every.max(1),
             device: self.device,

@@ -82,6 +82,7 @@ impl TrainArgs {
             no_center,
             no_scale,
             canonical_axes,
+            orientation_input,
             layers,
             qat,
             hidden,
@@ -149,6 +150,7 @@ impl TrainArgs {
         if let Some(axes) = canonical_axes {
             f.value("--canonical-axes", format!("{},{}", axes.from, axes.to));
         }
+        f.option("--orientation-input", *orientation_input);
         f.option("--layers", *layers);
         f.switch("--qat", *qat);
         f.option("--hidden", *hidden);
@@ -223,6 +225,8 @@ mod tests {
                 "--no-center",
                 "--canonical-axes",
                 "0,13",
+                "--orientation-input",
+                "4",
                 "--seed",
                 "42",
                 "--export",

@@ -221,10 +221,18 @@ pub fn inspect(args: &InspectArgs) -> Result<()> {
         n.center, n.position_scale, n.vector_scale, n.scalar_scale
     );
     if let Some(axes) = n.canonical {
-        println!(
-            "orientation     canonical: up from entity {} to {}, forward the mean velocity (exactly equivariant)",
-            axes.from, axes.to
-        );
+        let (from, to) = (axes.from, axes.to);
+        if n.orientation_len() > 0 {
+            println!(
+                "orientation     canonical: up from entity {from} to {to}, forward the mean velocity; \
+                 the MLP also reads the rotation (×{}), so it is not exactly equivariant",
+                n.orientation_input
+            );
+        } else {
+            println!(
+                "orientation     canonical: up from entity {from} to {to}, forward the mean velocity (exactly equivariant)"
+            );
+        }
     }
     let m = &info.metrics;
     println!(

@@ -35,7 +35,7 @@ pub(super) fn load<B: Backend>(
     let config: TrainConfig = read_json(&dir.join("config.json"))?;
     let metrics: RunMetrics = read_json(&dir.join("metrics.json"))?;
     let data = load_task_of(&config, task)?;
-    let net = checkpoint::load_weights(dir, &config.net, NetShape::of_task(&data), device)?;
+    let net = checkpoint::load_weights(dir, &config.net, NetShape::of_run(&data, &config), device)?;
     Ok(FinishedRun {
         config,
         metrics,

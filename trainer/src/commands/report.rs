@@ -59,6 +59,10 @@ pub fn report(args: &ReportArgs) -> Result<()> {
         };
         if let Some(axes) = m.normalization.canonical {
             model.push_str(&format!(", canonical {},{}", axes.from, axes.to));
+            if m.normalization.orientation_len() > 0 {
+                let scale = m.normalization.orientation_input;
+                model.push_str(&format!(", orientation input {scale}"));
+            }
         }
         groups
             .entry((

@@ -30,6 +30,16 @@ impl NetShape {
         }
     }
 
+    /// The shape of a run's model: its task's, with the values
+    /// `--orientation-input` adds after the input.
+    pub fn of_run(data: &TaskData, config: &crate::config::TrainConfig) -> Self {
+        let shape = Self::of_task(data);
+        Self {
+            input_len: shape.input_len + config.orientation_len(),
+            ..shape
+        }
+    }
+
     /// The shape of a task: its layout and its bones.
     pub fn of_task(data: &TaskData) -> Self {
         Self {

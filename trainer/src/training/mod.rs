@@ -147,6 +147,7 @@ fn train<B: AutodiffBackend>(job: TrainJob, device: &B::Device) -> Result<RunMet
         config.center,
         config.scale,
         config.canonical_axes,
+        config.orientation_input,
     );
     let distiller = match &config.distill {
         Some(d) => {
@@ -164,8 +165,13 @@ fn train<B: AutodiffBackend>(job: TrainJob, device: &B::Device) -> Result<RunMet
         device,
         distiller: distiller.as_ref(),
     };
-    let mut run =
-        start::start_or_resume::<B>(&config, &NetShape::of_task(&data), &out, resume, device)?;
+    let mut run = start::start_or_resume::<B>(
+        &config,
+        &NetShape::of_run(&data, &config),
+        &out,
+        resume,
+        device,
+    )?;
     if resume {
         let (done, epochs) = (run.state.epochs_done, config.epochs);
         eprintln!("resuming from the checkpoint at epoch {done} of {epochs}");

@@ -48,7 +48,7 @@ pub(super) fn to_cpu<B: Backend>(
         (),
     )
     .map_err(|e| TrainerError::Blob(e.to_string()))?;
-    let empty: Net<NdArray<f32>> = config.net.init(NetShape::of_task(data), &device);
+    let empty: Net<NdArray<f32>> = config.net.init(NetShape::of_run(data, config), &device);
     let record = Recorder::<NdArray<f32>>::load(
         &BinBytesRecorder::<FullPrecisionSettings>::default(),
         bytes,

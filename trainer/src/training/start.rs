@@ -4,6 +4,8 @@
 use std::fs;
 use std::path::Path;
 
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::prelude::{Backend, Tensor};
 use burn::tensor::backend::AutodiffBackend;
 use remul_group::random::rng_from_seed;
 
@@ -38,6 +40,16 @@ pub(super) fn prepare_folder(out: &Path, config: &TrainConfig, resume: bool) -> 
 
 static SEEDED_INIT: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// Reads every float parameter once, which makes burn draw its initial
+/// values.
+struct DrawParameters;
+
+impl<B: Backend> ModuleVisitor<B> for DrawParameters {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
+        let _ = param.val();
+    }
+}
+
 /// The model, optimizer and loop state a run starts from: fresh ones, or with
 /// `resume` those of the checkpoint in `out`.
 pub(super) fn start_or_resume<B: AutodiffBackend>(
@@ -56,7 +68,11 @@ pub(super) fn start_or_resume<B: AutodiffBackend>(
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         B::seed(device, config.seed);
-        config.net.init(shape.clone(), device)
+        let model = config.net.init(shape.clone(), device);
+        // burn draws a parameter's values lazily, at its first use: draw
+        // them all now, while the generator is ours.
+        model.visit(&mut DrawParameters);
+        model
     };
     let optim = optimizer::for_run::<B>(config);
     if resume {

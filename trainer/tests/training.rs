@@ -156,6 +156,34 @@ fn same_seed_same_numbers_and_resume_continues_exactly() {
     }
 }
 
+/// Runs started at once in one process (threads of a library user, or
+/// tests) each give what the same run gives alone: a run's parameters are
+/// drawn from its own seed, not from a generator another run is using.
+#[test]
+fn runs_at_once_in_one_process_give_the_numbers_of_a_run_alone() {
+    let (config, data) = tiny_nbody(&["--epochs", "2", "--seed", "5"]);
+    let alone = run(&config, &data, &scratch_dir("alone"), false).unwrap();
+    let together: Vec<RunMetrics> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|i| {
+                let (config, data) = (&config, &data);
+                s.spawn(move || run(config, data, &scratch_dir(&format!("together-{i}")), false))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap().unwrap())
+            .collect()
+    });
+    for m in together {
+        assert_eq!(without_clock(m), without_clock(alone.clone()));
+    }
+    let _ = std::fs::remove_dir_all(scratch_dir("alone"));
+    for i in 0..4 {
+        let _ = std::fs::remove_dir_all(scratch_dir(&format!("together-{i}")));
+    }
+}
+
 /// Weight averaging, the cosine schedule and decoupled weight decay are part
 /// of the run: a run killed (SIGKILL) mid-way and resumed from its
 /// checkpoint equals an uninterrupted one, and each changes the numbers.

@@ -145,6 +145,23 @@ impl Frame {
         }
     }
 
+    /// What the network reads for input `x`: `x` normalized, then with
+    /// [`Normalization::orientation_len`] values more the orientation
+    /// ([`Frame::orientation`]). `out` holds both.
+    #[cfg(feature = "canonical")]
+    pub fn network_input(&self, layout: &Layout, x: &[f32], out: &mut [f32]) -> Result<(), Error> {
+        let got = out.len();
+        let (normalized, orientation) = out.split_at_mut_checked(layout.len()).ok_or(
+            Error::Group(remul_group::Error::LengthMismatch {
+                expected: layout.len(),
+                got,
+            }),
+        )?;
+        self.normalize(layout, x, normalized)?;
+        self.orientation(orientation);
+        Ok(())
+    }
+
     /// Writes the canonical rotation's entries (rows right, up, forward)
     /// times [`Normalization::orientation_input`] into `out`, as far as it
     /// reaches: what a network with

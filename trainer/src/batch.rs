@@ -51,14 +51,11 @@ impl StepBatch {
         y: &[f32],
     ) -> Result<(), remul_runtime::Error> {
         let (at_x, at_y) = (self.inputs.len(), self.targets.len());
-        let n_in = io.input.len();
         self.inputs
-            .resize(at_x + n_in + norm.orientation_len(), 0.0);
+            .resize(at_x + io.input.len() + norm.orientation_len(), 0.0);
         self.targets.resize(at_y + io.output.len(), 0.0);
         let frame = Frame::of_input(&io.input, norm, x)?;
-        let (x_n, orientation) = self.inputs[at_x..].split_at_mut(n_in);
-        frame.normalize(&io.input, x, x_n)?;
-        frame.orientation(orientation);
+        frame.network_input(&io.input, x, &mut self.inputs[at_x..])?;
         frame.normalize(&io.output, y, &mut self.targets[at_y..])
     }
 }

@@ -100,10 +100,12 @@ impl TrainConfig {
     /// Values the MLP reads after the normalized input: the canonical
     /// rotation's entries with `--orientation-input`, none otherwise.
     pub fn orientation_len(&self) -> usize {
-        match (self.canonical_axes, self.orientation_input) {
-            (Some(_), Some(_)) => remul_runtime::format::ORIENTATION_VALUES,
-            _ => 0,
+        remul_runtime::Normalization {
+            canonical: self.canonical_axes,
+            orientation_input: self.orientation_input.unwrap_or(0.0),
+            ..remul_runtime::Normalization::IDENTITY
         }
+        .orientation_len()
     }
 
     /// Checks the settings against each other and against `data`, before a

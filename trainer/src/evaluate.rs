@@ -124,9 +124,7 @@ impl<B: Backend> Predict for Predictor<'_, B> {
             .zip(normalized.chunks_exact_mut(width))
             .map(|(x, row)| {
                 let frame = Frame::of_input(&self.io.input, self.norm, x)?;
-                let (xn, orientation) = row.split_at_mut(n_in);
-                frame.normalize(&self.io.input, x, xn)?;
-                frame.orientation(orientation);
+                frame.network_input(&self.io.input, x, row)?;
                 Ok(frame)
             })
             .collect::<Result<Vec<_>>>()?;

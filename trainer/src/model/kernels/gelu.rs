@@ -41,13 +41,35 @@ mod tests {
     use burn::prelude::*;
     use burn::tensor::{Distribution, Tolerance};
 
+    use super::super::math::normal_cdf_pdf;
     use super::super::same_op::assert_same_op;
+    use super::super::widest::bits;
 
     type Ad = Autodiff<Flex>;
 
     fn input<B: Backend>() -> Tensor<B, 3> {
         let d = Default::default();
         Tensor::<B, 3>::random([4, 31, 24], Distribution::Normal(0.0, 2.0), &d)
+    }
+
+    #[test]
+    fn every_vector_width_computes_the_same_bits() {
+        let [x, g] = [input::<Flex>(), input::<Flex>()].map(|t| t.into_primitive().tensor());
+        let (xs, gs) = (x.storage::<f32>(), g.storage::<f32>());
+        let forward: Vec<f32> = xs.iter().map(|&x| x * normal_cdf_pdf(x).0).collect();
+        let backward: Vec<f32> = xs
+            .iter()
+            .zip(gs)
+            .map(|(&x, &g)| {
+                let (cdf, pdf) = normal_cdf_pdf(x);
+                g * (cdf + x * pdf)
+            })
+            .collect();
+        assert_eq!(bits(super::forward(&x).storage::<f32>()), bits(&forward));
+        assert_eq!(
+            bits(super::backward(&x, &g).storage::<f32>()),
+            bits(&backward)
+        );
     }
 
     #[test]

@@ -11,10 +11,11 @@ use burn::backend::flex::{Flex, FlexTensor};
 use burn::nn::LayerNorm;
 use burn::prelude::*;
 use burn::tensor::ops::{FloatTensor, ModuleOps};
-use burn::tensor::{TensorData, TensorMetadata, TensorPrimitive};
+use burn::tensor::{TensorData, TensorPrimitive};
 
 use super::math::{sum_by, sum_zip};
 use super::primitive::{Primitive, classify, from_values, same_type};
+use super::widest::widest;
 
 /// `norm.forward(x)` for a layer norm built with `epsilon` (burn keeps its
 /// epsilon private), with a one-pass backward on burn-flex.
@@ -56,16 +57,37 @@ fn backward(
     );
     let gamma = gamma.storage::<f32>();
     let width = gamma.len();
+    let (x, grad) = (x_all.storage::<f32>(), grad.storage::<f32>());
+    let (dx, dgamma, dbeta) = widest(
+        #[inline(always)]
+        || backward_rows(x, gamma, epsilon as f32, grad),
+    );
+    let per_channel = |v: Vec<f32>| FlexTensor::from_data(TensorData::new(v, [width]));
+    [
+        from_values(dx, &x_all),
+        per_channel(dgamma),
+        per_channel(dbeta),
+    ]
+}
+
+/// [`backward`] on row-major values: (dx, dγ, dβ).
+#[inline(always)]
+fn backward_rows(
+    x: &[f32],
+    gamma: &[f32],
+    epsilon: f32,
+    grad: &[f32],
+) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    let width = gamma.len();
     let n = width as f32;
-    let mut dx = vec![0.0f32; x_all.shape().num_elements()];
+    let mut dx = vec![0.0f32; x.len()];
     let (mut dgamma, mut dbeta) = (vec![0.0f32; width], vec![0.0f32; width]);
     let (mut x_hat, mut d) = (vec![0.0f32; width], vec![0.0f32; width]);
-    let rows = x_all.storage::<f32>().chunks_exact(width);
-    let rows = rows.zip(grad.storage::<f32>().chunks_exact(width));
+    let rows = x.chunks_exact(width).zip(grad.chunks_exact(width));
     for (dx, (x, g)) in dx.chunks_exact_mut(width).zip(rows) {
         let mean = sum_by(x, |v| v) / n;
         let var = sum_by(x, |v| (v - mean) * (v - mean)) / n;
-        let inv_sigma = 1.0 / (var + epsilon as f32).sqrt();
+        let inv_sigma = 1.0 / (var + epsilon).sqrt();
         for (h, &v) in x_hat.iter_mut().zip(x) {
             *h = (v - mean) * inv_sigma;
         }
@@ -85,12 +107,7 @@ fn backward(
             *dx = (d - mean_d - h * mean_dh) * inv_sigma;
         }
     }
-    let per_channel = |v: Vec<f32>| FlexTensor::from_data(TensorData::new(v, [width]));
-    [
-        from_values(dx, &x_all),
-        per_channel(dgamma),
-        per_channel(dbeta),
-    ]
+    (dx, dgamma, dbeta)
 }
 
 /// The autodiff node; its state is the input, γ and ε.
@@ -141,6 +158,7 @@ mod tests {
     use burn::tensor::{Distribution, Tolerance};
 
     use super::super::same_op::assert_same_op;
+    use super::super::widest::bits;
 
     type Ad = Autodiff<Flex>;
     const EPS: f64 = 1e-5;
@@ -181,6 +199,25 @@ mod tests {
             let (a, b) = (a.expect("a gradient"), b.expect("a gradient"));
             a.to_data()
                 .assert_approx_eq::<f32>(&b.to_data(), Tolerance::rel_abs(1e-5, 2e-5));
+        }
+    }
+
+    #[test]
+    fn every_vector_width_computes_the_same_bits() {
+        let d = Default::default();
+        let [x, g] = [input::<Flex>(), input::<Flex>()].map(|t| t.into_primitive().tensor());
+        let gamma = Tensor::<Flex, 1>::random([24], Distribution::Normal(1.0, 0.5), &d)
+            .into_primitive()
+            .tensor();
+        let ours = super::backward(&x, &gamma, EPS, &g);
+        let (dx, dgamma, dbeta) = super::backward_rows(
+            x.storage::<f32>(),
+            gamma.storage::<f32>(),
+            EPS as f32,
+            g.storage::<f32>(),
+        );
+        for (ours, scalar) in ours.iter().zip([dx, dgamma, dbeta]) {
+            assert_eq!(bits(ours.storage::<f32>()), bits(&scalar));
         }
     }
 

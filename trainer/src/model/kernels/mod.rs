@@ -30,6 +30,7 @@ mod primitive;
 mod same_op;
 mod softmax;
 mod unary_op;
+mod widest;
 
 pub use gelu::gelu;
 pub use heads::{merge_heads, split_heads};

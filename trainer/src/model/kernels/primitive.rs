@@ -13,6 +13,8 @@ use burn::prelude::*;
 use burn::tensor::ops::FloatTensor;
 use burn::tensor::{DType, TensorData, TensorMetadata};
 
+use super::widest::widest;
+
 /// A float primitive, sorted by what runs on it.
 pub(super) enum Primitive<B: Backend> {
     /// burn-flex under autodiff (training): fused kernels, fused backward.
@@ -63,9 +65,16 @@ pub(super) fn from_values(values: Vec<f32>, like: &FlexTensor) -> FlexTensor {
 pub(super) fn map(x: &FlexTensor, f: impl Fn(f32) -> f32) -> FlexTensor {
     let x = x.to_contiguous();
     let mut out = vec![0.0f32; x.shape().num_elements()];
-    for (o, &v) in out.iter_mut().zip(x.storage::<f32>()) {
-        *o = f(v);
-    }
+    // A plain loop, not `collect`: iterator adapters that LLVM does not
+    // inline would run outside `widest`'s instruction set.
+    widest(
+        #[inline(always)]
+        || {
+            for (o, &v) in out.iter_mut().zip(x.storage::<f32>()) {
+                *o = f(v);
+            }
+        },
+    );
     from_values(out, &x)
 }
 
@@ -73,12 +82,14 @@ pub(super) fn map(x: &FlexTensor, f: impl Fn(f32) -> f32) -> FlexTensor {
 pub(super) fn zip_map(a: &FlexTensor, b: &FlexTensor, f: impl Fn(f32, f32) -> f32) -> FlexTensor {
     let (a, b) = (a.to_contiguous(), b.to_contiguous());
     let mut out = vec![0.0f32; a.shape().num_elements()];
-    for ((o, &x), &y) in out
-        .iter_mut()
-        .zip(a.storage::<f32>())
-        .zip(b.storage::<f32>())
-    {
-        *o = f(x, y);
-    }
+    widest(
+        #[inline(always)]
+        || {
+            let pairs = a.storage::<f32>().iter().zip(b.storage::<f32>());
+            for (o, (&x, &y)) in out.iter_mut().zip(pairs) {
+                *o = f(x, y);
+            }
+        },
+    );
     from_values(out, &a)
 }

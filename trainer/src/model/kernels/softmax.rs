@@ -9,6 +9,7 @@ use burn::tensor::{TensorMetadata, TensorPrimitive};
 use super::math::{exp, max, sum_by, sum_zip};
 use super::primitive::{Primitive, classify, from_values, same_type};
 use super::unary_op::tracked;
+use super::widest::widest;
 
 /// Softmax of `x / divisor` over the last axis: burn's
 /// `activation::softmax(x.div_scalar(divisor), D - 1)`, one pass each way
@@ -32,36 +33,55 @@ pub fn softmax_last<B: Backend, const D: usize>(x: Tensor<B, D>, divisor: f32) -
 fn forward(x: FlexTensor, divisor: f32) -> FlexTensor {
     let x = x.to_contiguous();
     let row = x.shape()[x.shape().num_dims() - 1];
-    let mut y = vec![0.0f32; x.shape().num_elements()];
-    for (y, x) in y
-        .chunks_exact_mut(row)
-        .zip(x.storage::<f32>().chunks_exact(row))
-    {
-        let max = max(x);
-        for (y, &x) in y.iter_mut().zip(x) {
-            *y = exp((x - max) / divisor);
-        }
-        let scale = 1.0 / sum_by(y, |v| v);
-        y.iter_mut().for_each(|v| *v *= scale);
-    }
+    let y = widest(
+        #[inline(always)]
+        || forward_rows(x.storage::<f32>(), row, divisor),
+    );
     from_values(y, &x)
 }
 
 fn backward(y: &FlexTensor, divisor: f32, grad: &FlexTensor) -> FlexTensor {
     let grad = grad.to_contiguous();
     let row = y.shape()[y.shape().num_dims() - 1];
-    let mut dx = vec![0.0f32; y.shape().num_elements()];
-    let rows = y
-        .storage::<f32>()
-        .chunks_exact(row)
-        .zip(grad.storage::<f32>().chunks_exact(row));
+    let dx = widest(
+        #[inline(always)]
+        || backward_rows(y.storage::<f32>(), grad.storage::<f32>(), row, divisor),
+    );
+    from_values(dx, y)
+}
+
+/// Per row, exp((x − max) / d) normalised. The exponentials run as one
+/// loop over every element: attention's rows (one per token) are shorter
+/// than two AVX-512 vectors, and a loop per row would spend most of its
+/// time in its scalar remainder.
+#[inline(always)]
+fn forward_rows(x: &[f32], row: usize, divisor: f32) -> Vec<f32> {
+    let mut y = vec![0.0f32; x.len()];
+    for (y, x) in y.chunks_exact_mut(row).zip(x.chunks_exact(row)) {
+        let max = max(x);
+        for (y, &x) in y.iter_mut().zip(x) {
+            *y = (x - max) / divisor;
+        }
+    }
+    y.iter_mut().for_each(|v| *v = exp(*v));
+    for y in y.chunks_exact_mut(row) {
+        let scale = 1.0 / sum_by(y, |v| v);
+        y.iter_mut().for_each(|v| *v *= scale);
+    }
+    y
+}
+
+#[inline(always)]
+fn backward_rows(y: &[f32], grad: &[f32], row: usize, divisor: f32) -> Vec<f32> {
+    let mut dx = vec![0.0f32; y.len()];
+    let rows = y.chunks_exact(row).zip(grad.chunks_exact(row));
     for (dx, (y, g)) in dx.chunks_exact_mut(row).zip(rows) {
         let dot = sum_zip(y, g, |y, g| y * g);
         for ((dx, &y), &g) in dx.iter_mut().zip(y).zip(g) {
             *dx = y * (g - dot) / divisor;
         }
     }
-    from_values(dx, y)
+    dx
 }
 
 #[cfg(test)]
@@ -71,6 +91,7 @@ mod tests {
     use burn::tensor::{Distribution, Tolerance};
 
     use super::super::same_op::assert_same_op;
+    use super::super::widest::bits;
 
     type Ad = Autodiff<Flex>;
 
@@ -89,6 +110,21 @@ mod tests {
             Tolerance::absolute(1e-6),
             Tolerance::absolute(1e-5),
         );
+    }
+
+    #[test]
+    fn every_vector_width_computes_the_same_bits() {
+        let x = input::<Flex>().into_primitive().tensor();
+        let g = input::<Flex>().into_primitive().tensor();
+        let y = super::forward(x.clone(), 3.0);
+        let (values, grads) = (x.storage::<f32>(), g.storage::<f32>());
+        assert_eq!(
+            bits(y.storage::<f32>()),
+            bits(&super::forward_rows(values, 31, 3.0))
+        );
+        let dx = super::backward(&y, 3.0, &g);
+        let expected = super::backward_rows(y.storage::<f32>(), grads, 31, 3.0);
+        assert_eq!(bits(dx.storage::<f32>()), bits(&expected));
     }
 
     #[test]

@@ -19,7 +19,8 @@
 //! burn's ops to f32 rounding, not bit for bit (the GELU's Φ is a rational
 //! approximation within 3e-7; [`math`]); every
 //! kernel is sequential and deterministic, so seeded runs still repeat bit
-//! for bit and resume exactly.
+//! for bit and resume exactly. Their loops run compiled for the CPU's
+//! widest vectors, with the same bits at every width ([`widest`]).
 
 mod gelu;
 mod heads;

@@ -9,8 +9,10 @@
 //! version computes the same bits: only the speed changes.
 
 /// `f()`, compiled for the widest vector instruction set detected here.
-/// Everything `f` calls must be `#[inline(always)]` (or small enough that
-/// LLVM inlines it) to be compiled that way too.
+/// Only code inlined into the dispatched function gets those instructions:
+/// pass an `#[inline(always)]` closure, and have it call `#[inline(always)]`
+/// functions and plain loops (a closure LLVM chose not to inline ran in
+/// SSE, as `perf` showed).
 #[inline(always)]
 pub(super) fn widest<R>(f: impl FnOnce() -> R) -> R {
     pulp::Arch::new().dispatch(f)

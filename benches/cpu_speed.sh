@@ -52,7 +52,7 @@ rm -f "$out"/torch.json "$out"/torch-round*.json
 for round in $(seq 1 "$rounds"); do
   echo "== round $round of $rounds, ours: cargo bench -p remul-benches --bench step_cost" >&2
   cargo bench -p remul-benches --bench step_cost -- \
-    'step/(flex|ndarray)/(mlp|transformer)/(plain|remul)$' --save-baseline "round$round" >&2
+    'step/(flex|ndarray)/(mlp|transformer)/(plain|remul|plain-24rows)$' --save-baseline "round$round" >&2
   if [ "$have_torch" = 1 ]; then
     echo "== round $round of $rounds, PyTorch: benches/torch_reference.py" >&2
     python3 benches/torch_reference.py "$data" --model both --threads 1 \
@@ -86,7 +86,8 @@ for r in range(1, rounds + 1):
 version = torch_rounds[0]["torch"] if torch_rounds else None
 
 def theirs(model, mode):
-    return [t["ms_per_step"][f"{model}/{mode}"] for t in torch_rounds]
+    return [t["ms_per_step"][f"{model}/{mode}"] for t in torch_rounds
+            if f"{model}/{mode}" in t["ms_per_step"]]
 
 def cell(values):
     """The median, with the range when there are several rounds."""
@@ -106,10 +107,12 @@ lines = [f"CPU: {cpu}, one thread, batch 12, {rounds} round(s); ms per step, the
          f"rounds{spread} of criterion's median for ours and of the mean over 2000 steps after "
          f"200 warm-up steps for PyTorch {version or '(not run)'}. Ratios: the median over "
          "rounds of each round's ratio.", "",
+         "plain-24rows: a plain step on 24 rows, as many as a REMUL step's forward pass "
+         "takes.", "",
          "| model | step | burn-flex | burn-ndarray | PyTorch | flex / PyTorch |",
          "|---|---|---|---|---|---|"]
 for model in ["mlp", "transformer"]:
-    for mode in ["plain", "remul"]:
+    for mode in ["plain", "remul", "plain-24rows"]:
         flex, nd, t = ours("flex", model, mode), ours("ndarray", model, mode), theirs(model, mode)
         r = ratio(flex, t)
         lines.append(f"| {model} | {mode} | {cell(flex)} | {cell(nd)} | {cell(t)} | "
@@ -119,6 +122,11 @@ for model in ["mlp", "transformer"]:
     r = ratio(ours("flex", model, "remul"), ours("flex", model, "plain"))
     t = ratio(theirs(model, "remul"), theirs(model, "plain"))
     lines.append(f"REMUL / plain, {model}: burn-flex {r:.2f}" + (f", PyTorch {t:.2f}" if t else ""))
+for model in ["mlp", "transformer"]:
+    r = ratio(ours("flex", model, "remul"), ours("flex", model, "plain-24rows"))
+    t = ratio(theirs(model, "remul"), theirs(model, "plain-24rows"))
+    lines.append(f"REMUL / plain on 24 rows, {model}: burn-flex {r:.2f}"
+                 + (f", PyTorch {t:.2f}" if t else ""))
 text = "\n".join(lines) + "\n"
 with open(report, "w") as f:
     f.write(text)

@@ -6,12 +6,13 @@ embedding, 4 pre-norm blocks of width 64, 4 heads, feed-forward 128 with
 GELU, a final layer norm, a per-token head; Adam 3e-4), batch 12, on the
 same running data, centred and scaled the same way. Timed for plain steps
 and for REMUL steps (the batch and a rotated copy in one forward pass,
-alpha = beta = 1).
+alpha = beta = 1), and for plain steps on the batch twice over: a REMUL
+step's 24 rows without its rotations and second loss.
 
 `--paper-size` makes the Transformer the paper's (10 blocks, width 384,
 8 heads, feed-forward 1536), `--device cuda` runs on the GPU.
 
-Run by hand or through benches/cpu_speed.sh and benches/gpu_speed.sh
+Run by hand or through benches/cpu_speed.sh and benches/cuda_check.sh
 (never in CI):
     pip install torch numpy
     python3 benches/torch_reference.py [DATA_DIR] [--model mlp|transformer|both]
@@ -130,13 +131,15 @@ def time_steps(model, mode, x, y, gen, a):
                 t0 = time.perf_counter()
             idx = order[i:i + 12]
             xb, yb = x[idx], y[idx]
+            if mode == "plain-24rows":  # a REMUL step's rows, no rotations, one loss
+                xb, yb = torch.cat([xb, xb]), torch.cat([yb, yb])
             if mode == "remul":
                 R = random_rotations(len(idx), gen)
                 xb = torch.cat([xb, rotate(xb, R, 6)])
                 yb = torch.cat([yb, rotate(yb, R, 3)])
             xb, yb = xb.to(a.device), yb.to(a.device)
             pred = net(xb)
-            n = len(idx)
+            n = len(idx) if mode == "remul" else len(xb)
             loss = ((pred[:n] - yb[:n]) ** 2).mean()
             if mode == "remul":
                 loss = loss + ((pred[n:] - yb[n:]) ** 2).mean()
@@ -171,10 +174,10 @@ def main():
         models = ["paper-transformer" if m == "transformer" else m for m in models]
     results = {}
     for model in models:
-        for mode in ["plain", "remul"]:
+        for mode in ["plain", "remul", "plain-24rows"]:
             ms = time_steps(model, mode, x, y, gen, a)
             results[f"{model}/{mode}"] = ms
-            print(f"torch {torch.__version__} {a.device} {model:17s} {mode:5s} threads={a.threads}: "
+            print(f"torch {torch.__version__} {a.device} {model:17s} {mode:12s} threads={a.threads}: "
                   f"{ms:.2f} ms/step", flush=True)
     if a.json:
         with open(a.json, "w") as f:

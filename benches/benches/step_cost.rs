@@ -2,7 +2,8 @@
 //! REMUL step (the batch and its rotated copy in one forward pass), and a
 //! GradNorm step (plus the two head-only gradient norms), for the paper's
 //! mocap MLP and the CPU-default Transformer, batch 12, on each CPU backend
-//! burn offers without a download: flex (the trainer's) and ndarray.
+//! burn offers without a download: flex (the trainer's) and ndarray. A
+//! plain step on 24 rows shows what a REMUL step costs beyond its rows.
 //!
 //! `cargo bench -p remul-benches --bench step_cost`
 
@@ -30,6 +31,7 @@ fn bench_backend<B: AutodiffBackend>(c: &mut Criterion, backend: &str) {
         output: Layout::new(31, &[Channel::Position]).expect("layout"),
     };
     let split = random_split(&io, 12);
+    let double = random_split(&io, 24);
     for model in ["mlp", "transformer"] {
         let mut group = c.benchmark_group(format!("step/{backend}/{model}"));
         for penalty in ["none", "constant", "gradnorm"] {
@@ -42,6 +44,11 @@ fn bench_backend<B: AutodiffBackend>(c: &mut Criterion, backend: &str) {
             let mut step = training_step::<B>(&config, &io, NetShape::of(&io), &split);
             group.bench_function(name, |b| b.iter(|| step.run()));
         }
+        // As many rows as a REMUL step's one forward pass (the batch and its
+        // rotated copy), without the rotations and the second loss.
+        let config = train_config(&["--task", "mocap", "--model", model, "--penalty", "none"]);
+        let mut step = training_step::<B>(&config, &io, NetShape::of(&io), &double);
+        group.bench_function("plain-24rows", |b| b.iter(|| step.run()));
         group.finish();
     }
 }

@@ -3,9 +3,9 @@
 //! What the benches share: inputs of a task's shape, a training
 //! configuration from the trainer's own flags, and one training step as the
 //! trainer takes it (batch preparation with its rotations, forward,
-//! backward, Adam).
+//! backward, and the trainer's Adam).
 
-use burn::optim::{AdamConfig, Optimizer};
+use burn::optim::Optimizer;
 use burn::tensor::backend::AutodiffBackend;
 use remul_datasets::Split;
 use remul_group::random::{GroupRng, rng_from_seed, uniform_in};
@@ -79,7 +79,7 @@ pub fn training_step<'a, B: AutodiffBackend>(
         halves: Halves { plain, rotated },
         rotations: Rotations::Fresh(Group::So3),
         net: Some(config.net.init(shape, &device)),
-        optim: AdamConfig::new().init::<B, Net<B>>(),
+        optim: remul_trainer::training::optimizer::for_run::<B>(config),
         state: LoopState {
             epochs_done: 0,
             alpha,

@@ -10,7 +10,7 @@
 
 mod ema;
 mod epoch_log;
-mod optimizer;
+pub mod optimizer;
 mod outputs;
 mod progress;
 mod start;

@@ -10,17 +10,30 @@
 
 use burn::optim::adaptor::OptimizerAdaptor;
 use burn::optim::decay::WeightDecayConfig;
-use burn::optim::{Adam, AdamConfig, AdamState, LearningRate, SimpleOptimizer};
+use burn::optim::{
+    Adam, AdamConfig, AdamState, AdaptiveMomentumState, LearningRate, SimpleOptimizer,
+};
 use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
 
 use crate::config::TrainConfig;
 use crate::model::Net;
+use crate::model::kernels::{AdamScalars, adam_update};
+
+/// burn's Adam defaults, which every run uses.
+const BETA_1: f32 = 0.9;
+const BETA_2: f32 = 0.999;
+const EPSILON: f32 = 1e-5;
 
 /// Adam with decoupled weight decay `decay` (0: plain Adam).
+///
+/// On burn-flex a step after the first runs as one fused pass per
+/// parameter ([`adam_update`]), with burn's numbers bit for bit; the first
+/// step, and every step on other backends, is burn's `Adam`.
 #[derive(Clone)]
 pub struct AdamDecoupled {
     adam: Adam,
+    l2: f64,
     decay: f64,
 }
 
@@ -40,13 +53,35 @@ impl AdamDecoupled {
     /// Adam with L2 weight decay `l2` (none at 0) and decoupled weight
     /// decay `decay`.
     pub fn new(l2: f64, decay: f64) -> Self {
-        let mut adam = AdamConfig::new();
+        let mut adam = AdamConfig::new()
+            .with_beta_1(BETA_1)
+            .with_beta_2(BETA_2)
+            .with_epsilon(EPSILON);
         if l2 > 0.0 {
             adam = adam.with_weight_decay(Some(WeightDecayConfig::new(l2 as f32)));
         }
         Self {
             adam: adam.build(),
+            l2,
             decay,
+        }
+    }
+
+    /// Step `time`'s scalars, rounded as burn's `Adam` rounds them.
+    fn scalars(&self, lr: LearningRate, time: usize) -> AdamScalars {
+        let time = time as i32;
+        let bias_correction_2 = (1.0 - BETA_2.powi(time)).sqrt();
+        let shrink = lr * self.decay;
+        AdamScalars {
+            shrink: (shrink != 0.0).then_some((1.0 - shrink) as f32),
+            l2: (self.l2 > 0.0).then_some(self.l2 as f32),
+            beta_1: BETA_1,
+            one_minus_beta_1: 1.0 - BETA_1,
+            beta_2: BETA_2,
+            one_minus_beta_2: 1.0 - BETA_2,
+            moment_scale: bias_correction_2 / (1.0 - BETA_1.powi(time)),
+            epsilon: EPSILON * bias_correction_2,
+            lr: lr as f32,
         }
     }
 }
@@ -61,6 +96,24 @@ impl<B: Backend> SimpleOptimizer<B> for AdamDecoupled {
         grad: Tensor<B, D>,
         state: Option<Self::State<D>>,
     ) -> (Tensor<B, D>, Option<Self::State<D>>) {
+        let (tensor, grad, state) = match state {
+            Some(AdamState { momentum }) if momentum.max_moment_2.is_none() => {
+                let time = momentum.time + 1;
+                let scalars = self.scalars(lr, time);
+                let (m, v) = (momentum.moment_1, momentum.moment_2);
+                match adam_update(tensor, grad, m, v, &scalars) {
+                    Ok([tensor, m, v]) => {
+                        let momentum = AdaptiveMomentumState::new(time, m, v);
+                        return (tensor, Some(AdamState::new(momentum)));
+                    }
+                    Err([tensor, grad, m, v]) => {
+                        let momentum = AdaptiveMomentumState::new(time - 1, m, v);
+                        (tensor, grad, Some(AdamState::new(momentum)))
+                    }
+                }
+            }
+            state => (tensor, grad, state),
+        };
         let shrink = lr * self.decay;
         let tensor = if shrink == 0.0 {
             tensor
@@ -120,6 +173,80 @@ mod tests {
             .with_weight_decay(Some(WeightDecayConfig::new(0.1)))
             .init::<B, Linear<B>>();
         assert_eq!(train(ours(0.1, 0.0), 0.01), train(l2, 0.01));
+    }
+
+    /// Deterministic values over many magnitudes, a tenth of them zero.
+    fn values(seed: u64, n: usize) -> Vec<f32> {
+        let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        (0..n)
+            .map(|i| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let unit = (state >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0;
+                if i % 10 == 3 {
+                    0.0
+                } else {
+                    unit * 10f32.powi(i as i32 % 7 - 4)
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_fused_step_is_burns_step_bit_for_bit() {
+        // burn's own ops, as every step ran before the fused kernel: the
+        // decoupled shrink, then burn's Adam.
+        fn burns(
+            adam: &Adam,
+            decay: f64,
+            lr: f64,
+            w: Tensor<Flex, 1>,
+            g: Tensor<Flex, 1>,
+            state: Option<AdamState<Flex, 1>>,
+        ) -> (Tensor<Flex, 1>, Option<AdamState<Flex, 1>>) {
+            let w = if decay == 0.0 {
+                w
+            } else {
+                w.mul_scalar(1.0 - lr * decay)
+            };
+            adam.step(lr, w, g, state)
+        }
+        let device = Default::default();
+        let tensor = |v: Vec<f32>| Tensor::<Flex, 1>::from_floats(v.as_slice(), &device);
+        let bits = |t: &Tensor<Flex, 1>| -> Vec<u32> {
+            let v = t.clone().into_data().to_vec::<f32>().unwrap();
+            v.iter().map(|x| x.to_bits()).collect()
+        };
+        for (l2, decay) in [(0.0, 0.0), (0.1, 0.0), (0.0, 0.5), (0.1, 0.5)] {
+            let ours = AdamDecoupled::new(l2, decay);
+            let (mut w_ours, mut s_ours) = (tensor(values(1, 1000)), None);
+            let (mut w_burn, mut s_burn) = (w_ours.clone(), None);
+            for step in 0..40 {
+                let lr = 1e-3 * (1.0 + step as f64 / 7.0);
+                let g = tensor(values(step + 2, 1000));
+                (w_ours, s_ours) =
+                    SimpleOptimizer::<Flex>::step(&ours, lr, w_ours, g.clone(), s_ours);
+                (w_burn, s_burn) = burns(&ours.adam, decay, lr, w_burn, g, s_burn);
+                let (a, b) = (s_ours.as_ref().unwrap(), s_burn.as_ref().unwrap());
+                assert_eq!(a.momentum.time, b.momentum.time);
+                assert_eq!(
+                    bits(&a.momentum.moment_1),
+                    bits(&b.momentum.moment_1),
+                    "m, step {step}"
+                );
+                assert_eq!(
+                    bits(&a.momentum.moment_2),
+                    bits(&b.momentum.moment_2),
+                    "v, step {step}"
+                );
+                assert_eq!(
+                    bits(&w_ours),
+                    bits(&w_burn),
+                    "l2 {l2}, decay {decay}, step {step}"
+                );
+            }
+        }
     }
 
     #[test]

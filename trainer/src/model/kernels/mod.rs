@@ -1,7 +1,8 @@
 //! Fused CPU kernels for the Transformer's element-wise work: the exact
 //! GELU, the last-axis softmax and layer norm, each one pass forward and
 //! one pass backward on burn-flex, and attention's head split and merge
-//! without element-by-element strided copies.
+//! without element-by-element strided copies; and Adam's update of a
+//! parameter in one pass, for every model ([`adam_update`]).
 //!
 //! Why: under autodiff burn builds softmax and layer norm out of five to
 //! eight primitive ops, each a pass over memory forward and another
@@ -22,6 +23,7 @@
 //! for bit and resume exactly. Their loops run compiled for the CPU's
 //! widest vectors, with the same bits at every width ([`widest`]).
 
+mod adam;
 mod gelu;
 mod heads;
 mod layer_norm;
@@ -33,6 +35,7 @@ mod softmax;
 mod unary_op;
 mod widest;
 
+pub use adam::{AdamScalars, adam_update};
 pub use gelu::gelu;
 pub use heads::{merge_heads, split_heads};
 pub use layer_norm::layer_norm;

@@ -2,7 +2,8 @@
 # One command, one machine, side by side: the trainer's plain and REMUL
 # training steps on each CPU backend (burn-flex, the trainer's, and
 # burn-ndarray) against PyTorch's steps of the same models (the paper's
-# mocap MLP and the CPU-default Transformer), batch 12, one thread each.
+# mocap MLP and the CPU-default Transformer), batch 12, one thread each,
+# and beside them a plain step on 24 rows, as many as a REMUL step's.
 #
 #   benches/cpu_speed.sh [--install-torch] [--rounds N] [OUT_DIR]
 #
@@ -23,7 +24,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --install-torch) install=1 ;;
     --rounds) rounds=${2:-}; shift ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     -*) echo "unknown option: $1" >&2; exit 2 ;;
     *) out=$1 ;;
   esac

@@ -18,7 +18,8 @@
 //! backward registered in burn's autodiff graph); on any other backend, or
 //! a dtype other than f32, it runs burn's own op. The results agree with
 //! burn's ops to f32 rounding, not bit for bit (the GELU's Φ is a rational
-//! approximation within 3e-7; [`math`]); every
+//! approximation within 3e-7; [`math`]), except Adam's, which is burn's
+//! bit for bit; every
 //! kernel is sequential and deterministic, so seeded runs still repeat bit
 //! for bit and resume exactly. Their loops run compiled for the CPU's
 //! widest vectors, with the same bits at every width ([`widest`]).

@@ -133,8 +133,10 @@ mod tests {
     use burn::backend::{Autodiff, Flex};
     use burn::nn::{Initializer, Linear, LinearConfig};
     use burn::optim::{AdamWConfig, GradientsParams, Optimizer};
+    use remul_group::random::{rng_from_seed, uniform_in};
 
     use super::*;
+    use crate::model::kernels::bits;
 
     type B = Autodiff<Flex>;
 
@@ -175,15 +177,12 @@ mod tests {
         assert_eq!(train(ours(0.1, 0.0), 0.01), train(l2, 0.01));
     }
 
-    /// Deterministic values over many magnitudes, a tenth of them zero.
+    /// Seeded values over many magnitudes, a tenth of them zero.
     fn values(seed: u64, n: usize) -> Vec<f32> {
-        let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        let mut rng = rng_from_seed(seed);
         (0..n)
             .map(|i| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                let unit = (state >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0;
+                let unit = uniform_in(&mut rng, -1.0, 1.0);
                 if i % 10 == 3 {
                     0.0
                 } else {
@@ -214,10 +213,7 @@ mod tests {
         }
         let device = Default::default();
         let tensor = |v: Vec<f32>| Tensor::<Flex, 1>::from_floats(v.as_slice(), &device);
-        let bits = |t: &Tensor<Flex, 1>| -> Vec<u32> {
-            let v = t.clone().into_data().to_vec::<f32>().unwrap();
-            v.iter().map(|x| x.to_bits()).collect()
-        };
+        let bits_of = |t: &Tensor<Flex, 1>| bits(&t.clone().into_data().to_vec::<f32>().unwrap());
         for (l2, decay) in [(0.0, 0.0), (0.1, 0.0), (0.0, 0.5), (0.1, 0.5)] {
             let ours = AdamDecoupled::new(l2, decay);
             let (mut w_ours, mut s_ours) = (tensor(values(1, 1000)), None);
@@ -231,18 +227,18 @@ mod tests {
                 let (a, b) = (s_ours.as_ref().unwrap(), s_burn.as_ref().unwrap());
                 assert_eq!(a.momentum.time, b.momentum.time);
                 assert_eq!(
-                    bits(&a.momentum.moment_1),
-                    bits(&b.momentum.moment_1),
+                    bits_of(&a.momentum.moment_1),
+                    bits_of(&b.momentum.moment_1),
                     "m, step {step}"
                 );
                 assert_eq!(
-                    bits(&a.momentum.moment_2),
-                    bits(&b.momentum.moment_2),
+                    bits_of(&a.momentum.moment_2),
+                    bits_of(&b.momentum.moment_2),
                     "v, step {step}"
                 );
                 assert_eq!(
-                    bits(&w_ours),
-                    bits(&w_burn),
+                    bits_of(&w_ours),
+                    bits_of(&w_burn),
                     "l2 {l2}, decay {decay}, step {step}"
                 );
             }

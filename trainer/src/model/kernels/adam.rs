@@ -2,11 +2,11 @@
 //! weight decays, both moments and the step.
 //!
 //! burn's `Adam` takes a dozen tensor ops per parameter and step (scale,
-//! add, square, square root, divide, subtract), each a pass over memory;
-//! for the paper's MLP (651 K parameters) they were a fifth of a REMUL
-//! step. This loop does the same f32 operations in the same order, so it
-//! computes burn's numbers bit for bit (tested in
-//! `training::optimizer`).
+//! add, square, square root, divide, subtract), each a pass over memory
+//! with its own allocation, which weighs most on the wide MLPs
+//! (`benches/cpu_speed.sh` prints the step times). This loop does the same
+//! f32 operations in the same order, so it computes burn's numbers bit for
+//! bit (tested in `training::optimizer`).
 
 use burn::backend::flex::FlexTensor;
 use burn::prelude::*;

@@ -41,3 +41,5 @@ pub use gelu::gelu;
 pub use heads::{merge_heads, split_heads};
 pub use layer_norm::layer_norm;
 pub use softmax::softmax_last;
+#[cfg(test)]
+pub(crate) use widest::bits;

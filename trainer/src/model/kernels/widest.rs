@@ -20,6 +20,6 @@ pub(super) fn widest<R>(f: impl FnOnce() -> R) -> R {
 
 /// The bit patterns of `xs`, to compare results exactly (−0 and NaN too).
 #[cfg(test)]
-pub(super) fn bits(xs: &[f32]) -> Vec<u32> {
+pub(crate) fn bits(xs: &[f32]) -> Vec<u32> {
     xs.iter().map(|x| x.to_bits()).collect()
 }

@@ -6,7 +6,7 @@
 # second must continue it with --resume.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-trainer=$PWD/target/release/trainer
+trainer=${CARGO_TARGET_DIR:-$PWD/target}/release/trainer
 data=${REMUL_DATA_DIR:-$PWD/../shared/data}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -20,9 +20,16 @@ pub fn main() -> ExitCode {
         if training::INTERRUPTED.swap(true, Ordering::SeqCst) {
             std::process::exit(130);
         }
-        eprintln!(
-            "\ninterrupt: finishing this epoch and saving a checkpoint (Ctrl-C again to abort)"
-        );
+        if training::MEASURING.load(Ordering::SeqCst) {
+            eprintln!(
+                "\ninterrupt: training is done and saved; measuring the model \
+                 (Ctrl-C again to abort; --resume measures it later)"
+            );
+        } else {
+            eprintln!(
+                "\ninterrupt: finishing this epoch and saving a checkpoint (Ctrl-C again to abort)"
+            );
+        }
     });
     let result = match cli.command {
         None => super::train(&cli.train),

@@ -48,6 +48,11 @@ use crate::run_metrics::RunMetrics;
 /// Set by the Ctrl-C handler: finish the epoch, save, stop.
 pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
+/// Set once the last epoch is saved and the final measurement runs: an
+/// interrupt then has no epoch to finish, and what it would stop is
+/// already in the checkpoint (`--resume` measures it again).
+pub static MEASURING: AtomicBool = AtomicBool::new(false);
+
 /// A trained model with what it needs to run, in the inner (non-autodiff) backend.
 pub struct Trained<B: Backend> {
     /// The best-validation network.
@@ -202,7 +207,10 @@ fn train<B: AutodiffBackend>(job: TrainJob, device: &B::Device) -> Result<RunMet
         }
     }
     bar.finish();
-    finish(run, &setup, &out, &clock, after)
+    MEASURING.store(true, Ordering::SeqCst);
+    let trained = finish(run, &setup, &out, &clock, after);
+    MEASURING.store(false, Ordering::SeqCst);
+    trained
 }
 
 /// One pass over the training split in a fresh order, one optimizer step

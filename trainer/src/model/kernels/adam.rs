@@ -80,7 +80,10 @@ fn update(
     v: FlexTensor,
     s: &AdamScalars,
 ) -> [FlexTensor; 3] {
-    let [mut p, mut m, mut v] = [p, m, v].map(contiguous);
+    // Each tensor with its own row-major buffer: the tensor itself when it
+    // has one, and the closure drops the original, so that a buffer nothing
+    // else holds is written in place.
+    let [mut p, mut m, mut v] = [p, m, v].map(|t| t.to_contiguous());
     let g = g.to_contiguous();
     let s = *s;
     {
@@ -101,12 +104,6 @@ fn update(
         );
     }
     [p, m, v]
-}
-
-/// `t` with its own row-major buffer: `t` itself when it has one, so that
-/// a buffer nothing else holds is written in place.
-fn contiguous(t: FlexTensor) -> FlexTensor {
-    t.to_contiguous()
 }
 
 /// burn's `Adam::step` for one element, operation for operation.
